@@ -1,0 +1,178 @@
+"""Database access: one way to find the database, one way to run a query file.
+
+Connection precedence (every ``labelqa`` command and the dashboard):
+``--db URL`` > env ``LABELQA_DB_URL`` > ``.streamlit/secrets.toml`` ``[connections.labelqa] url`` >
+the embedded default DuckDB file ``data/labelqa.duckdb`` (created with demo data on first use).
+
+SQL lives in ``sql/<name>.sql``, one query a file, with ``:named`` bind parameters. A line
+``-- @include <snippet>`` is replaced by ``sql/_<snippet>.sql`` (static project text, never user
+values), so the filtered-annotations CTE is written once. Python never pastes values into SQL.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
+
+__all__ = [
+    "ROOT",
+    "SQL_DIR",
+    "DEFAULT_DB_PATH",
+    "resolve_url",
+    "make_engine",
+    "sql_text",
+    "query_df",
+    "ensure_schema",
+    "create_indexes",
+    "ensure_default_db",
+    "is_duckdb",
+    "table_counts",
+    "CANONICAL_TABLES",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = ROOT / "sql"
+DEFAULT_DB_PATH = ROOT / "data" / "labelqa.duckdb"
+CANONICAL_TABLES = (
+    "projects", "label_classes", "annotators", "items", "item_attributes", "batches",
+    "annotations", "gold_labels", "reviews", "model_runs", "model_metrics", "predictions",
+)
+_INCLUDE = re.compile(r"^\s*--\s*@include\s+(\w+)\s*$", re.MULTILINE)
+
+
+def _secrets_url(cwd: Path | None = None) -> str | None:
+    for base in (cwd or Path.cwd(), ROOT):
+        f = base / ".streamlit" / "secrets.toml"
+        if f.is_file():
+            with f.open("rb") as fh:
+                data = tomllib.load(fh)
+            url = data.get("connections", {}).get("labelqa", {}).get("url")
+            if url:
+                return str(url)
+    return None
+
+
+def resolve_url(cli_url: str | None = None) -> str:
+    """The database URL by the documented precedence (CLI > env > secrets.toml > embedded default)."""
+    if cli_url:
+        return cli_url
+    env = os.environ.get("LABELQA_DB_URL")
+    if env:
+        return env
+    sec = _secrets_url()
+    if sec:
+        return sec
+    return f"duckdb:///{DEFAULT_DB_PATH}"
+
+
+def is_duckdb(url_or_engine: str | Engine) -> bool:
+    url = url_or_engine if isinstance(url_or_engine, str) else str(url_or_engine.url)
+    return url.startswith("duckdb")
+
+
+def make_engine(url: str, read_only: bool = False) -> Engine:
+    """A SQLAlchemy engine with no pooled connections (a DuckDB file is not kept locked).
+
+    ``read_only`` uses the driver's own guard where it has one: DuckDB ``read_only``,
+    PostgreSQL ``default_transaction_read_only``. The dashboard always asks for it.
+    """
+    kwargs: dict[str, Any] = {"poolclass": NullPool}
+    if url.startswith("duckdb"):
+        if read_only:
+            kwargs["connect_args"] = {"read_only": True}
+    elif url.startswith("postgresql"):
+        if read_only:
+            kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+    return create_engine(url, **kwargs)
+
+
+@lru_cache(maxsize=None)
+def sql_text(name: str) -> str:
+    """The text of ``sql/<name>.sql`` with ``-- @include x`` lines expanded from ``sql/_x.sql``."""
+    path = SQL_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"no query file {path}")
+    body = path.read_text(encoding="utf-8")
+    return _INCLUDE.sub(lambda m: sql_text("_" + m.group(1)), body)
+
+
+def _statement(sql: str, params: Mapping[str, Any]):
+    stmt = text(sql)
+    expanding = [k for k, v in params.items() if isinstance(v, (list, tuple, set, frozenset))]
+    if expanding:
+        stmt = stmt.bindparams(*[bindparam(k, expanding=True) for k in expanding])
+    return stmt
+
+
+def query_df(con: Engine | Connection, name: str, **params: Any) -> pd.DataFrame:
+    """Run ``sql/<name>.sql`` with bound ``params`` and return a DataFrame.
+
+    List/tuple parameters are bound as expanding IN lists. Every ``:param`` the file uses must be given
+    (``None`` for an unused optional filter).
+    """
+    sql = sql_text(name)
+    clean = {k: (list(v) if isinstance(v, (tuple, set, frozenset)) else v) for k, v in params.items()}
+    stmt = _statement(sql, clean)
+    if isinstance(con, Engine):
+        with con.connect() as c:
+            return pd.read_sql(stmt, c, params=clean)
+    return pd.read_sql(stmt, con, params=clean)
+
+
+def _run_script(con: Connection, name: str) -> None:
+    for stmt in sql_text(name).split("\n;\n"):
+        body = "\n".join(l for l in stmt.splitlines() if not l.strip().startswith("--")).strip().rstrip(";")
+        if body:
+            con.execute(text(body))
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the canonical tables if they are missing (idempotent)."""
+    with engine.begin() as con:
+        _run_script(con, "schema")
+
+
+def create_indexes(engine: Engine) -> None:
+    with engine.begin() as con:
+        _run_script(con, "indexes")
+
+
+def table_counts(con: Engine | Connection) -> dict[str, int]:
+    """Row count of every canonical table (used by tests and ``labelqa info``)."""
+    def _count(c: Connection) -> dict[str, int]:
+        return {t: int(c.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()) for t in CANONICAL_TABLES}
+    if isinstance(con, Engine):
+        with con.connect() as c:
+            return _count(c)
+    return _count(con)
+
+
+def ensure_default_db(progress: Callable[[str], None] = print, annotations: int | None = None) -> str:
+    """Create and fill the embedded demo database on first use; return its URL.
+
+    The file is built under a temporary name and renamed at the end, so an interrupted build never
+    leaves a half-filled default database behind.
+    """
+    url = f"duckdb:///{DEFAULT_DB_PATH}"
+    if DEFAULT_DB_PATH.exists():
+        return url
+    from analytics.demo import DEFAULT_ANNOTATIONS, build_demo  # late import: only needed once
+
+    DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
+    tmp = DEFAULT_DB_PATH.with_suffix(".building.duckdb")
+    for p in (tmp, Path(str(tmp) + ".wal")):
+        if p.exists():
+            p.unlink()
+    progress(f"LabelQA: first run, building the demo database at {DEFAULT_DB_PATH} ...")
+    build_demo(f"duckdb:///{tmp}", annotations=annotations or DEFAULT_ANNOTATIONS, progress=progress)
+    tmp.rename(DEFAULT_DB_PATH)
+    progress("LabelQA: demo database ready.")
+    return url
