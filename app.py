@@ -1,0 +1,21 @@
+"""LabelQA dashboard entry point: routes the seven pages and sets up the shared state every page reads
+(read-only database engine, URL-backed sidebar filters, thresholds). Pages call ``ui.common.ctx()``.
+
+Run with ``streamlit run app.py`` (``make run``). The database comes from ``LABELQA_DB_URL``,
+``.streamlit/secrets.toml`` ``[connections.labelqa] url`` or the embedded demo file, built on first use.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.common import PAGES, setup
+
+st.set_page_config(page_title="LabelQA", page_icon=":material/fact_check:", layout="wide")
+
+pages = [
+    st.Page(path, title=title, icon=icon, url_path=url_path, default=(key == "overview"))
+    for key, (path, title, icon, url_path) in PAGES.items()
+]
+page = st.navigation(pages, position="sidebar", expanded=True)
+setup()
+page.run()

@@ -1,0 +1,165 @@
+"""Class coverage: the class distribution (log scale for the long tail), class x item-attribute cells with
+empty and thin cells marked, QA rate per class against its minimum, and a form that plans and draws a seeded
+stratified QA sample."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics.coverage import coverage_summary
+from ui import data
+from ui.charts import BLUE, COLOUR, heatmap, hbar, rows_height, style, top_n
+from ui.common import (
+    csv_bytes, ctx, empty_state, fmt_n, fmt_num, fmt_pct, page_header, small_n, status_mark, table, url_radio,
+    url_selectbox,
+)
+
+c = ctx()
+f = c.filters
+sn = small_n(c)
+page_header("Class coverage", "Is every class, and every class under every condition, represented and checked "
+            "enough? Classes are items' majority labels.")
+
+dist = data.class_distribution(c.engine, c.db, f)
+if dist.empty or int(dist["annotations"].sum()) == 0:
+    empty_state("No annotations match these filters",
+                "Coverage counts the items of each class among the filtered annotations. Widen the date range, "
+                "team, schema version or split in the sidebar, or load annotations with `labelqa load`.")
+    st.stop()
+focus = st.query_params.get("focus")
+
+# ------------------------------------------------------------------------------------------ distribution
+st.subheader("Class distribution")
+measure = url_radio("Count", ["items", "annotations"], "measure", default="items",
+                    format_func=lambda m: {"items": "items (majority label)", "annotations": "annotations"}[m])
+summ = coverage_summary(dist, by=measure, min_count=sn)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Classes with data", f"{summ.n_classes - len(summ.empty_classes)} / {summ.n_classes}",
+          help="Declared classes (label_classes) with at least one unit; empty ones are listed below the chart.")
+m2.metric("Imbalance ratio", fmt_num(summ.imbalance_ratio, 1) + "×" if summ.reason is None else "–",
+          help="Largest / smallest class among classes with data.")
+m3.metric("Normalised entropy", fmt_num(summ.normalized_entropy, 2) if summ.reason is None else "–",
+          help="Shannon entropy / log(number of classes): 1 = perfectly balanced, 0 = a single class.")
+m4.metric(f"Rare classes (< {sn})", f"{len(summ.rare_classes)}", help=", ".join(summ.rare_classes) or "none")
+st.caption(f"{fmt_n(int(dist[measure].sum()))} {measure}. Largest class: {summ.largest_class}; smallest: "
+           f"{summ.smallest_class}." + (f" Empty: {', '.join(summ.empty_classes)}." if summ.empty_classes else ""))
+o1, o2 = st.columns(2)
+log = o1.toggle("Log scale", value=st.query_params.get("log", "1") == "1", key="cov_log",
+                help="The tail of 30 classes spans two orders of magnitude: a log axis keeps the rare ones visible.")
+show_all = o2.toggle(f"Show all {len(dist)} classes", value=True, key="cov_all")
+st.query_params["log"] = "1" if log else "0"
+d = dist.sort_values([measure, "label"], ascending=[False, True])
+d = top_n(d, show_all, 15).assign(
+    share_txt=lambda x: [fmt_pct(v) for v in (x["item_share"] if measure == "items" else x["annotation_share"])],
+    tier=lambda x: [c.tier(l) for l in x["label"]])
+d = d[d[measure] > 0] if log else d
+fig = hbar(d, "label", measure, f"{measure.capitalize()} per class{' (top 15)' if not show_all and len(dist) > 15 else ''}"
+           f" — ★ critical", f"{measure} (count)", log=log, highlight=c.critical, hover=["share_txt", "tier"],
+           text="share_txt", refs=[(sn, f"rare: < {sn}", COLOUR["amber"])])
+st.plotly_chart(fig, key="dist")
+table(dist, "class_distribution", "dist_table",
+      column_config={"item_share": st.column_config.NumberColumn("item share", format="percent"),
+                     "annotation_share": st.column_config.NumberColumn("annotation share", format="percent")})
+
+# ------------------------------------------------------------------------------------------ cross-tab
+st.subheader("Class × item condition")
+keys = [str(k) for k in c.options.get("attr_key", [])]
+if not keys:
+    empty_state("No item attributes", "Load item attributes (table `item_attributes`, e.g. lighting, sensor) to "
+                "see which class is missing under which condition.")
+else:
+    key = url_selectbox("Attribute", keys, "attr", default=keys[0])
+    ct = data.crosstab(c.engine, c.db, f, key, thin=sn)
+    if ct.empty:
+        empty_state("No item of these filters has this attribute", "Choose another attribute.")
+    else:
+        order = dist.sort_values(["items", "label"], ascending=[False, True])["label"].astype(str).tolist()
+        wide = ct.pivot_table(index="label", columns="attr_value", values="share_of_class", aggfunc="first")
+        wide = wide.reindex([l for l in order if l in wide.index])
+        items = ct.pivot_table(index="label", columns="attr_value", values="items", aggfunc="first").reindex(
+            index=wide.index, columns=wide.columns)
+        flags = ct.assign(mark=ct["empty"].map({True: "empty", False: ""}).where(ct["empty"], ct["thin"].map(
+            {True: "thin", False: ""}))).pivot_table(index="label", columns="attr_value", values="mark",
+                                                      aggfunc="first").reindex(index=wide.index, columns=wide.columns)
+        text = items.astype("Int64").astype(str).where(flags.fillna("") == "", flags.fillna("") + "<br>" +
+                                                        items.astype("Int64").astype(str))
+        fig = heatmap(wide, f"Share of each class's items by {key} (cell text: items; 'thin' < {sn}, 'empty' = 0)",
+                      key, "class", "share of the class's items", zmin=0, zmax=1, pct=True, colorscale="Blues",
+                      text=text, hover_extra=items, hover_extra_name="items")
+        st.plotly_chart(fig, key="crosstab")
+        n_empty, n_thin = int(ct["empty"].sum()), int(ct["thin"].sum())
+        st.caption(f"{n_empty} empty and {n_thin} thin cells (fewer than {sn} items): a model evaluated on these "
+                   "cells has no evidence there. Rows follow the class distribution.")
+        table(ct, f"class_by_{key}", "ct_table")
+
+# ------------------------------------------------------------------------------------------ QA rate
+st.subheader("QA rate per class")
+r_crit = c.thresholds.rule("qa_rate", "critical", c.project_id)
+r_std = c.thresholds.rule("qa_rate", "standard", c.project_id)
+qa = data.qa_coverage(c.engine, c.db, f, r_crit.limit, r_std.limit, r_crit.min_count, r_std.min_count)
+if qa.empty:
+    empty_state("No class to check", "QA coverage needs annotated items.")
+else:
+    qa = qa.copy()
+    qa["status"] = [c.status("qa_rate", r.qa_rate, r.ci_low, r.ci_high, r.items, r.tier) for r in qa.itertuples()]
+    qa = qa.sort_values(["meets", "qa_rate"], ascending=[True, True])
+    names = [("▶ " if focus == l else "") + ("★ " if t == "critical" else "") + str(l)
+             for l, t in zip(qa["label"], qa["tier"])]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=qa["qa_rate"] * 100, y=names, mode="markers", name="QA rate (95% CI)",
+        marker=dict(size=10, color=[COLOUR["green"] if m else COLOUR["red"] for m in qa["meets"]],
+                    line=dict(width=1, color="#333")),
+        error_x=dict(type="data", symmetric=False, array=(qa["ci_high"] - qa["qa_rate"]) * 100,
+                     arrayminus=(qa["qa_rate"] - qa["ci_low"]) * 100, color="#555", thickness=1.3),
+        customdata=qa[["items_qa", "items", "items_with_gold", "items_reviewed"]].to_numpy(),
+        hovertemplate="<b>%{y}</b><br>QA rate %{x:.1f}%<br>%{customdata[0]:,} of %{customdata[1]:,} items checked"
+                      "<br>gold %{customdata[2]:,}, reviewed %{customdata[3]:,}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=qa["required_rate"] * 100, y=names, mode="markers", name="required minimum",
+                             marker=dict(symbol="line-ns", size=16, line=dict(width=3, color=COLOUR["red"])),
+                             hovertemplate="minimum %{x:.1f}%<extra></extra>"))
+    style(fig, "Share of each class's items checked by gold or review, against its minimum (red tick)",
+          "QA rate (% of the class's items)", "", height=rows_height(len(qa)))
+    fig.update_yaxes(autorange="reversed", type="category", tickmode="linear")
+    fig.update_xaxes(ticksuffix="%", rangemode="tozero")
+    st.plotly_chart(fig, key="qa_rate")
+    st.caption(f"Minimum: critical classes {fmt_pct(r_crit.limit, 0)}"
+               + (f" and at least {r_crit.min_count} items" if r_crit.min_count else "")
+               + f", standard {fmt_pct(r_std.limit, 0)}" + (f" and at least {r_std.min_count}" if r_std.min_count else "")
+               + " (labelqa.toml `qa_rate`). ★ critical class.")
+    tbl = qa.assign(status=[status_mark(s) for s in qa["status"]])
+    table(tbl, "qa_coverage", "qa_table", status_cols=["status"],
+          column_config={k: st.column_config.NumberColumn(k, format="percent")
+                         for k in ("qa_rate", "ci_low", "ci_high", "required_rate")})
+
+# ------------------------------------------------------------------------------------------ QA planner
+st.subheader("Plan a QA sample")
+pop = data.qa_population(c.engine, c.db, f)
+with st.form("qa_plan"):
+    st.caption("How many items of each class to send to QA, drawn at random within each class "
+               "(stratified). The same seed always draws the same items.")
+    a1, a2, a3, a4 = st.columns(4)
+    rate_std = a1.number_input("Standard classes: rate", 0.0, 1.0, float(r_std.limit), 0.01, format="%.2f")
+    rate_crit = a2.number_input("Critical classes: rate", 0.0, 1.0, float(r_crit.limit), 0.01, format="%.2f")
+    min_count = a3.number_input("At least items per class", 0, 10_000, int(r_crit.min_count or 0), 5)
+    half = a4.number_input("Precision: CI half-width (0 = off)", 0.0, 0.5, 0.05, 0.01, format="%.2f",
+                           help="Sample enough items per class that a 95% interval on its accuracy is at most this "
+                                "wide on each side (Cochran's formula with the finite population correction).")
+    seed = st.number_input("Seed", 0, 2**31 - 1, 42, 1)
+    st.form_submit_button("Plan the sample", type="primary")
+if pop.empty:
+    empty_state("No items to sample", "The planner needs annotated items in the filtered scope.")
+else:
+    tiers = {l: c.tier(l) for l in pop["label"].astype(str)}
+    rates = tuple(sorted((l, rate_crit if t == "critical" else rate_std) for l, t in tiers.items()))
+    plan = data.qa_plan(pop[["label", "population"]], rates, half if half > 0 else None,
+                        int(min_count) if min_count else None)
+    st.markdown(f"**Plan:** {int(plan['n'].sum()):,} items to check, out of {int(plan['population'].sum()):,} "
+                f"items in {len(plan)} classes.")
+    table(plan, "qa_plan", "plan_table",
+          column_config={"rate": st.column_config.NumberColumn("rate", format="percent")})
+    sample = data.qa_sample(c.engine, c.db, f, plan[["label", "n"]], int(seed))
+    st.download_button(f"Download the sample ({len(sample):,} items, seed {int(seed)})", csv_bytes(sample),
+                       file_name=f"qa_sample_{f.project_id}_seed{int(seed)}.csv", mime="text/csv",
+                       key="dl_sample", type="primary", icon=":material/download:", on_click="ignore")

@@ -1,0 +1,12 @@
+-- Accuracy against gold per team: correct and scored counts per group (one row per group).
+-- Units: annotations whose item has a gold label. Columns: team, correct, n, n_items.
+WITH
+-- @include filtered_annotations
+SELECT fa.team,
+       CAST(SUM(CASE WHEN fa.label = g.label THEN 1 ELSE 0 END) AS BIGINT) AS correct,
+       CAST(COUNT(*) AS BIGINT) AS n,
+       CAST(COUNT(DISTINCT fa.item_id) AS BIGINT) AS n_items
+FROM fa
+JOIN gold_labels g ON g.item_id = fa.item_id
+GROUP BY fa.team
+ORDER BY fa.team

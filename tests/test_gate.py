@@ -1,0 +1,512 @@
+"""Quality gate: planted problems in a tiny hand-built database give exactly the expected checks; on the demo
+data the gate recovers the injected truths; exit codes; JUnit XML that CI systems accept; config errors."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from analytics.cli import main
+from analytics.db import ensure_schema, make_engine
+from analytics.gate import (
+    Check,
+    GateResult,
+    evaluate_gate,
+    population_stability_index,
+    render_json,
+    render_junit,
+    render_text,
+)
+from analytics.results import wilson_interval
+from analytics.thresholds import Thresholds, ThresholdsError
+
+# ------------------------------------------------------------------------------------------ tiny database
+# Project p1 (client "ClientOne"): classes a, b (standard) and c (critical). Two batches, one week each.
+#   b1 (week of 2026-01-05): items i00..i99; i00-i59 are a, i60-i79 b, i80-i99 c; every item has gold and two
+#      annotators (x1+x2 on even items, x3+x4 on odd ones). On c items the second annotator says 'a' when
+#      item % 5 in (0, 1): c accuracy 32/40 = 0.8 (critical: FAIL). Three extra annotations by x1 on i00-i02
+#      carry the label 'zzz', not in the taxonomy (taxonomy: 3, FAIL). Only 20 gold items of c (< 30, FAIL).
+#   b2 (week of 2026-01-12): items j00..j99; j00-j19 a, j20-j99 b (label shift vs b1: FAIL); x1 labels every
+#      item and a second annotator rotates over x2, x3, x4 (x1's share 0.5 > 0.35: WARN); all labels correct;
+#      gold on j00..j49.
+# Project p2 (client "ClientTwo"): 40 items, annotators zed_1, zed_2, classes q, r; must never leak into p1 output.
+TINY_B1_WEEK = dt.datetime(2026, 1, 5, 9, 0)
+TINY_B2_WEEK = dt.datetime(2026, 1, 12, 9, 0)
+
+
+def tiny_rows() -> dict[str, list[dict]]:
+    rows: dict[str, list[dict]] = {k: [] for k in (
+        "projects", "label_classes", "annotators", "items", "batches", "annotations", "gold_labels", "reviews")}
+    rows["projects"] += [
+        dict(project_id="p1", name="Tiny streets", client="ClientOne", task_type="classification"),
+        dict(project_id="p2", name="Other shelf", client="ClientTwo", task_type="classification"),
+    ]
+    for label, tier in (("a", "standard"), ("b", "standard"), ("c", "critical")):
+        rows["label_classes"].append(dict(project_id="p1", schema_version=1, label=label, tier=tier))
+    for label in ("q", "r"):
+        rows["label_classes"].append(dict(project_id="p2", schema_version=1, label=label, tier="standard"))
+    for i, team in ((1, "t1"), (2, "t1"), (3, "t2"), (4, "t2")):
+        rows["annotators"].append(dict(annotator_id=f"x{i}", display_name=f"Xavier Number{i}", team=team))
+    for i in (1, 2):
+        rows["annotators"].append(dict(annotator_id=f"zed_{i}", display_name=f"Yolanda Other{i}", team="t9"))
+    rows["batches"] += [
+        dict(batch_id="p1-b1", project_id="p1", name="first batch", delivered_at=dt.datetime(2026, 1, 10)),
+        dict(batch_id="p1-b2", project_id="p1", name="second batch", delivered_at=dt.datetime(2026, 1, 17)),
+        dict(batch_id="p2-b1", project_id="p2", name="other batch", delivered_at=dt.datetime(2026, 1, 10)),
+    ]
+    n = 0
+
+    def ann(item, annotator, label, when, batch):
+        nonlocal n
+        n += 1
+        rows["annotations"].append(dict(annotation_id=f"an{n:05d}", item_id=item, annotator_id=annotator,
+                                        label=label, created_at=when + dt.timedelta(minutes=n), batch_id=batch))
+
+    for k in range(100):
+        item = f"i{k:02d}"
+        truth = "a" if k < 60 else "b" if k < 80 else "c"
+        rows["items"].append(dict(item_id=item, project_id="p1"))
+        rows["gold_labels"].append(dict(item_id=item, label=truth, source="expert"))
+        first, second = ("x1", "x2") if k % 2 == 0 else ("x3", "x4")
+        ann(item, first, truth, TINY_B1_WEEK, "p1-b1")
+        ann(item, second, "a" if truth == "c" and k % 5 in (0, 1) else truth, TINY_B1_WEEK, "p1-b1")
+    for k in range(3):
+        ann(f"i{k:02d}", "x1", "zzz", TINY_B1_WEEK, "p1-b1")
+    for k in range(100):
+        item = f"j{k:02d}"
+        truth = "a" if k < 20 else "b"
+        rows["items"].append(dict(item_id=item, project_id="p1"))
+        if k < 50:
+            rows["gold_labels"].append(dict(item_id=item, label=truth, source="expert"))
+        ann(item, "x1", truth, TINY_B2_WEEK, "p1-b2")
+        ann(item, ("x2", "x3", "x4")[k % 3], truth, TINY_B2_WEEK, "p1-b2")
+    for k in range(40):
+        item = f"k{k:02d}"
+        truth = "q" if k % 2 else "r"
+        rows["items"].append(dict(item_id=item, project_id="p2"))
+        rows["gold_labels"].append(dict(item_id=item, label=truth, source="expert"))
+        ann(item, "zed_1", truth, TINY_B1_WEEK, "p2-b1")
+        ann(item, "zed_2", truth, TINY_B1_WEEK, "p2-b1")
+    return rows
+
+
+def build_tiny_db(url: str) -> dict[str, list[dict]]:
+    """Create the schema and insert the tiny scenario; returns the inserted rows (the known answers)."""
+    rows = tiny_rows()
+    eng = make_engine(url)
+    ensure_schema(eng)
+    with eng.begin() as c:
+        for table, recs in rows.items():
+            if recs:
+                cols = sorted({k for r in recs for k in r})
+                recs = [{k: r.get(k) for k in cols} for r in recs]
+                c.execute(text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(':' + k for k in cols)})"),
+                          recs)
+    eng.dispose()
+    return rows
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    url = f"duckdb:///{tmp_path_factory.mktemp('tiny') / 'tiny.duckdb'}"
+    rows = build_tiny_db(url)
+    eng = make_engine(url, read_only=True)
+    yield url, eng, rows
+    eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def tiny_b1(tiny):
+    return evaluate_gate(tiny[1], "p1", batch_id="p1-b1", thresholds=Thresholds({}))
+
+
+@pytest.fixture(scope="module")
+def tiny_b2(tiny):
+    return evaluate_gate(tiny[1], "p1", batch_id="p1-b2", thresholds=Thresholds({}))
+
+
+def _label_counts(rows, batch):
+    out: dict[str, int] = {}
+    for r in rows["annotations"]:
+        if r["batch_id"] == batch:
+            out[r["label"]] = out.get(r["label"], 0) + 1
+    return out
+
+
+# ------------------------------------------------------------------------------------------- known answers
+def test_critical_class_accuracy_fails_on_its_wilson_lower_bound(tiny_b1):
+    c = tiny_b1.find("accuracy", "class c")
+    low, high = wilson_interval(32, 40)
+    assert (c.value, c.n, c.tier) == (0.8, 40, "critical")
+    assert c.ci_low == pytest.approx(low) and c.ci_high == pytest.approx(high)
+    assert c.compared == pytest.approx(low)  # judged on the lower bound, not on 0.8
+    assert (c.outcome, c.status, c.judged) == ("fail", "red", True)
+    # class a: 120 correct of 123 (three 'zzz' labels on gold-'a' items): lower bound ~0.93 >= 0.80
+    a = tiny_b1.find("accuracy", "class a")
+    assert (a.value, a.n, a.outcome) == (pytest.approx(120 / 123), 123, "pass")
+
+
+def test_taxonomy_gold_items_and_first_batch_shift(tiny_b1):
+    tax = tiny_b1.find("taxonomy", "overall")
+    assert (tax.value, tax.outcome) == (3, "fail") and "zzz" in tax.note
+    gold = tiny_b1.find("gold_items", "class c")
+    assert (gold.value, gold.outcome) == (20, "fail")
+    # only the critical class has a gold-items rule by default
+    assert [c.scope for c in tiny_b1.by_rule("gold_items")] == ["class c"]
+    shift = tiny_b1.find("label_shift", "batch p1-b1")
+    assert (shift.judged, shift.outcome) == (False, "warn") and "no previous batch" in shift.note
+    share = tiny_b1.find("annotator_share", "batch p1-b1")
+    assert share.value == pytest.approx(53 / 203) and share.outcome == "pass"
+    assert tiny_b1.exit_code == 1 and tiny_b1.outcome == "fail"
+
+
+def test_shift_and_annotator_share_on_second_batch(tiny, tiny_b2):
+    _, _, rows = tiny
+    cur, ref = _label_counts(rows, "p1-b2"), _label_counts(rows, "p1-b1")
+    labels = sorted(set(cur) | set(ref))
+    # PSI by its definition (Siddiqi 2006): sum (q - r) ln(q / r), a zero share replaced by 1e-4
+    q = [cur.get(k, 0) / sum(cur.values()) or 1e-4 for k in labels]
+    r = [ref.get(k, 0) / sum(ref.values()) or 1e-4 for k in labels]
+    expected = sum((qi - ri) * math.log(qi / ri) for qi, ri in zip(q, r))
+    shift = tiny_b2.find("label_shift", "batch p1-b2")
+    assert shift.value == pytest.approx(expected) and shift.value > 0.25
+    assert (shift.outcome, shift.note) == ("fail", "vs p1-b1")
+    share = tiny_b2.find("annotator_share", "batch p1-b2")
+    assert share.value == 0.5 and share.n == 200 and share.outcome == "warn" and "x1" in share.note
+    assert tiny_b2.find("taxonomy", "overall").value == 0
+    assert tiny_b2.find("accuracy", "overall").value == 1.0
+    assert {c.outcome for c in tiny_b2.by_rule("accuracy")} == {"pass"}
+
+
+def test_checks_too_small_to_judge_warn_by_default(tiny, tiny_b2):
+    unjudged = [c for c in tiny_b2.checks if not c.judged]
+    # b2 is the second week of work: no annotator has gold-scored work before it to compare with
+    assert {c.rule for c in unjudged} >= {"annotator_drift"}
+    assert {c.outcome for c in unjudged} == {"warn"}
+    assert all(c.note for c in unjudged)
+    strict = evaluate_gate(tiny[1], "p1", batch_id="p1-b2", thresholds=Thresholds({"settings": {"not_judged": "fail"}}))
+    assert {c.outcome for c in strict.checks if not c.judged} == {"fail"}
+
+
+def test_whole_project_and_since_scopes(tiny):
+    _, eng, _ = tiny
+    whole = evaluate_gate(eng, "p1", thresholds=Thresholds({}))
+    assert whole.scope == "whole project"
+    assert [c.scope for c in whole.by_rule("label_shift")] == ["batch p1-b2"]  # the latest batch
+    assert whole.find("taxonomy", "overall").value == 3
+    since = evaluate_gate(eng, "p1", since="2026-01-12", thresholds=Thresholds({}))
+    assert since.find("taxonomy", "overall").value == 0  # the 'zzz' labels are in the first week
+    assert [c.scope for c in since.by_rule("label_shift")] == ["batch p1-b2"]
+    only_first = evaluate_gate(eng, "p1", since=dt.date(2026, 1, 5), until=dt.date(2026, 1, 11),
+                               thresholds=Thresholds({}))
+    assert only_first.find("taxonomy", "overall").value == 3
+    assert only_first.find("accuracy", "class c").outcome == "fail"
+
+
+def test_unknown_names_and_bad_dates_are_value_errors(tiny):
+    _, eng, _ = tiny
+    with pytest.raises(ValueError, match=r"unknown project 'nope'.*p1, p2"):
+        evaluate_gate(eng, "nope")
+    with pytest.raises(ValueError, match=r"unknown batch 'p2-b1' in project 'p1'; batches: p1-b1, p1-b2"):
+        evaluate_gate(eng, "p1", batch_id="p2-b1")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        evaluate_gate(eng, "p1", since="last week")
+    with pytest.raises(ValueError, match="no annotations"):
+        evaluate_gate(eng, "p1", since="2027-01-01")
+
+
+def test_gate_never_reads_another_project(tiny, tiny_b1):
+    text_out = render_text(tiny_b1, verbose=True) + render_json(tiny_b1) + render_junit(tiny_b1)
+    for other in ("p2-b1", "ClientTwo", "Other shelf", "zed_1", "zed_2", "class q", "class r"):
+        assert other not in text_out
+
+
+def test_psi_function_matches_the_drift_module():
+    from analytics.drift import label_shift
+
+    import pandas as pd
+
+    cur, ref = np.array([5, 0, 30, 65]), np.array([20, 10, 30, 40])
+    weeks = pd.to_datetime(["2026-01-05"] * 4 + ["2026-01-12"] * 4)
+    counts = pd.DataFrame({"week": weeks, "label": list("abcd") * 2, "n": np.r_[ref, cur]})
+    assert population_stability_index(cur, ref) == pytest.approx(float(label_shift(counts)["psi"].iloc[0]))
+    assert population_stability_index(ref, ref) == 0.0
+    assert math.isnan(population_stability_index([0, 0], [1, 2]))
+
+
+# ---------------------------------------------------------------------------------------------- renderers
+def _result(*checks: Check) -> GateResult:
+    return GateResult(project_id="p", scope="batch b", checks=list(checks), thresholds_path="/x/labelqa.toml",
+                      generated_at="2026-01-01T00:00:00+00:00")
+
+
+def test_outcome_and_exit_code_rules():
+    ok = Check("taxonomy", "overall", 0.0, kind="count", outcome="pass")
+    warn = Check("label_shift", "batch b", 0.2, kind="index", outcome="warn", status="amber")
+    fail = Check("accuracy", "class c", 0.5, 0.4, 0.6, 50, outcome="fail", status="red", tier="critical")
+    assert (_result(ok).outcome, _result(ok).exit_code) == ("pass", 0)
+    assert (_result(ok, warn).outcome, _result(ok, warn).exit_code) == ("warn", 0)
+    assert (_result(ok, warn, fail).outcome, _result(ok, warn, fail).exit_code) == ("fail", 1)
+    assert _result(ok, warn, fail).counts == {"pass": 1, "warn": 1, "fail": 1, "not_judged": 0, "total": 3}
+
+
+def test_text_table_lists_problems_and_summarises_passes(tiny_b1):
+    out = render_text(tiny_b1)
+    lines = out.splitlines()
+    assert lines[0].startswith("LabelQA gate - project p1, batch p1-b1")
+    assert lines[2].split() == ["RULE", "SCOPE", "OBSERVED", "THRESHOLD", "RESULT", "NOTE"]
+    row = next(l for l in lines if l.startswith("accuracy") and "class c [critical]" in l)
+    assert "0.800 (" in row and "n=40" in row and "ci_low >= 0.95" in row and "FAIL" in row
+    assert "FAIL (exit 1)" in lines[-1]
+    k = tiny_b1.counts
+    assert lines[-1].startswith(f"{k['total']} checks: {k['pass']} pass, {k['warn']} warn, {k['fail']} fail")
+    # verbose lists every check: one line each between the header and the summary
+    verbose = render_text(tiny_b1, verbose=True).splitlines()
+    assert len(verbose) == len(tiny_b1.checks) + 6
+
+
+def test_json_output_round_trips(tiny_b1):
+    d = json.loads(render_json(tiny_b1))
+    assert d["exit_code"] == 1 and d["outcome"] == "fail" and d["counts"] == tiny_b1.counts
+    assert len(d["checks"]) == len(tiny_b1.checks)
+    c = next(x for x in d["checks"] if x["rule"] == "accuracy" and x["scope"] == "class c")
+    assert c["value"] == 0.8 and c["outcome"] == "fail" and c["tier"] == "critical"
+
+
+# JUnit XML: the Jenkins xUnit plugin's junit-10.xsd is the schema CI systems (Jenkins, GitLab, GitHub test
+# reporters) accept. Its rules, transcribed from jenkinsci/xunit-plugin
+# src/main/resources/org/jenkinsci/plugins/xunit/types/model/xsd/junit-10.xsd (MIT, (c) 2014 Gregory Boissinot):
+_JUNIT_XSD = """<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
+  <xs:simpleType name="SUREFIRE_TIME"><xs:restriction base="xs:string">
+    <xs:pattern value="(([0-9]{0,3},)*[0-9]{3}|[0-9]{0,3})*(\\.[0-9]*)?"/></xs:restriction></xs:simpleType>
+  <xs:element name="failure"><xs:complexType mixed="true">
+    <xs:attribute name="type" type="xs:string"/><xs:attribute name="message" type="xs:string"/></xs:complexType></xs:element>
+  <xs:element name="error"><xs:complexType mixed="true">
+    <xs:attribute name="type" type="xs:string"/><xs:attribute name="message" type="xs:string"/></xs:complexType></xs:element>
+  <xs:element name="skipped"><xs:complexType mixed="true">
+    <xs:attribute name="type" type="xs:string"/><xs:attribute name="message" type="xs:string"/></xs:complexType></xs:element>
+  <xs:element name="properties"><xs:complexType><xs:sequence>
+    <xs:element ref="property" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element>
+  <xs:element name="property"><xs:complexType>
+    <xs:attribute name="name" type="xs:string" use="required"/>
+    <xs:attribute name="value" type="xs:string" use="required"/></xs:complexType></xs:element>
+  <xs:element name="system-err" type="xs:string"/>
+  <xs:element name="system-out" type="xs:string"/>
+  <xs:element name="testcase"><xs:complexType><xs:sequence>
+    <xs:choice minOccurs="0" maxOccurs="unbounded">
+      <xs:element ref="skipped"/><xs:element ref="error"/><xs:element ref="failure"/>
+      <xs:element ref="system-out"/><xs:element ref="system-err"/></xs:choice></xs:sequence>
+    <xs:attribute name="name" type="xs:string" use="required"/>
+    <xs:attribute name="time" type="xs:string"/>
+    <xs:attribute name="classname" type="xs:string"/>
+    <xs:attribute name="group" type="xs:string"/></xs:complexType></xs:element>
+  <xs:element name="testsuite"><xs:complexType>
+    <xs:choice minOccurs="0" maxOccurs="unbounded">
+      <xs:element ref="testsuite"/><xs:element ref="properties"/><xs:element ref="testcase"/>
+      <xs:element ref="system-out"/><xs:element ref="system-err"/></xs:choice>
+    <xs:attribute name="name" type="xs:string" use="required"/>
+    <xs:attribute name="tests" type="xs:string" use="required"/>
+    <xs:attribute name="failures" type="xs:string" use="required"/>
+    <xs:attribute name="errors" type="xs:string" use="required"/>
+    <xs:attribute name="group" type="xs:string"/>
+    <xs:attribute name="time" type="SUREFIRE_TIME"/>
+    <xs:attribute name="skipped" type="xs:string"/>
+    <xs:attribute name="timestamp" type="xs:string"/>
+    <xs:attribute name="hostname" type="xs:string"/>
+    <xs:attribute name="id" type="xs:string"/>
+    <xs:attribute name="package" type="xs:string"/>
+    <xs:attribute name="file" type="xs:string"/>
+    <xs:attribute name="log" type="xs:string"/>
+    <xs:attribute name="url" type="xs:string"/></xs:complexType></xs:element>
+  <xs:element name="testsuites"><xs:complexType><xs:sequence>
+    <xs:element ref="testsuite" minOccurs="0" maxOccurs="unbounded"/></xs:sequence>
+    <xs:attribute name="name" type="xs:string"/>
+    <xs:attribute name="time" type="SUREFIRE_TIME"/>
+    <xs:attribute name="tests" type="xs:string"/>
+    <xs:attribute name="failures" type="xs:string"/>
+    <xs:attribute name="errors" type="xs:string"/></xs:complexType></xs:element>
+</xs:schema>
+"""
+
+# The same rules as plain data, checked without lxml: allowed children and attributes per element.
+_JUNIT_CHILDREN = {
+    "testsuites": {"testsuite"},
+    "testsuite": {"testsuite", "properties", "testcase", "system-out", "system-err"},
+    "properties": {"property"},
+    "property": set(),
+    "testcase": {"skipped", "error", "failure", "system-out", "system-err"},
+    "skipped": set(), "error": set(), "failure": set(), "system-out": set(), "system-err": set(),
+}
+_JUNIT_ATTRS = {
+    "testsuites": ({"name", "time", "tests", "failures", "errors"}, set()),
+    "testsuite": ({"name", "tests", "failures", "errors", "group", "time", "skipped", "timestamp", "hostname", "id",
+                   "package", "file", "log", "url"}, {"name", "tests", "failures", "errors"}),
+    "properties": (set(), set()),
+    "property": ({"name", "value"}, {"name", "value"}),
+    "testcase": ({"name", "time", "classname", "group"}, {"name"}),
+    "skipped": ({"type", "message"}, set()), "error": ({"type", "message"}, set()),
+    "failure": ({"type", "message"}, set()), "system-out": (set(), set()), "system-err": (set(), set()),
+}
+
+
+def _check_junit_structure(el: ET.Element) -> None:
+    allowed, required = _JUNIT_ATTRS[el.tag]
+    assert set(el.attrib) <= allowed, (el.tag, set(el.attrib) - allowed)
+    assert required <= set(el.attrib), (el.tag, required - set(el.attrib))
+    for child in el:
+        assert child.tag in _JUNIT_CHILDREN[el.tag], (el.tag, child.tag)
+        _check_junit_structure(child)
+
+
+def test_junit_xml_is_valid_and_maps_outcomes(tiny_b1):
+    xml = render_junit(tiny_b1)
+    root = ET.fromstring(xml.encode("utf-8"))  # well-formed
+    assert root.tag == "testsuites"
+    _check_junit_structure(root)
+    suite = root.find("testsuite")
+    cases = suite.findall("testcase")
+    assert len(cases) == len(tiny_b1.checks) == int(suite.get("tests")) == int(root.get("tests"))
+    failures = [tc for tc in cases if tc.find("failure") is not None]
+    assert len(failures) == tiny_b1.counts["fail"] == int(suite.get("failures"))
+    skipped = [tc for tc in cases if tc.find("skipped") is not None]
+    assert len(skipped) == int(suite.get("skipped")) == tiny_b1.counts["not_judged"]
+    crit = next(tc for tc in cases if tc.get("classname") == "labelqa.gate.accuracy" and tc.get("name") == "class c")
+    assert "ci_low >= 0.95" in crit.find("failure").get("message")
+    try:
+        from lxml import etree
+    except ImportError:  # the structural check above already enforces the same rules
+        return
+    schema = etree.XMLSchema(etree.fromstring(_JUNIT_XSD.encode()))
+    doc = etree.fromstring(xml.encode("utf-8"))
+    assert schema.validate(doc), schema.error_log
+    # and the schema does reject a document that breaks it (a testcase without a name)
+    bad = etree.fromstring(b'<testsuites><testsuite name="s" tests="1" failures="0" errors="0">'
+                           b'<testcase classname="x"/></testsuite></testsuites>')
+    assert not schema.validate(bad)
+
+
+# ------------------------------------------------------------------------------------------------- CLI
+def test_cli_exit_codes(tiny, tmp_path, capsys):
+    url = tiny[0]
+    assert main(["gate", "--db", url, "--project", "p1", "--batch", "p1-b1"]) == 1
+    out = capsys.readouterr().out
+    assert "class c [critical]" in out and "FAIL (exit 1)" in out
+    relaxed = tmp_path / "relaxed.toml"
+    relaxed.write_text(
+        '[settings]\nnot_judged = "pass"\n'
+        '[rules.accuracy.critical]\nmin = 0.5\n'
+        '[rules.taxonomy]\nmax = 5\n'
+        '[rules.gold_items.critical]\nmin = 10\n'
+        '[rules.annotator_share]\nmax = 0.6\n', encoding="utf-8")
+    assert main(["gate", "--db", url, "--project", "p1", "--batch", "p1-b1", "--config", str(relaxed)]) == 0
+    assert "PASS" in capsys.readouterr().out.splitlines()[-1]
+    # usage and config errors: 2
+    assert main(["gate", "--db", url, "--project", "nope"]) == 2
+    assert "unknown project 'nope'" in capsys.readouterr().err
+    assert main(["gate", "--db", url, "--project", "p1", "--batch", "zz"]) == 2
+    assert "unknown batch 'zz'" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[rules.accuracy.critical]\nmin = 0.95\nseverty = 'fail'\n", encoding="utf-8")
+    assert main(["gate", "--db", url, "--project", "p1", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}, line 3: rules.accuracy.critical.severty: unknown key" in err
+    with pytest.raises(SystemExit) as ei:  # argparse: --batch and --since exclude each other
+        main(["gate", "--db", url, "--project", "p1", "--batch", "p1-b1", "--since", "2026-01-01"])
+    assert ei.value.code == 2
+
+
+def test_cli_formats_and_out_file(tiny, tmp_path, capsys):
+    url = tiny[0]
+    assert main(["gate", "--db", url, "--project", "p1", "--batch", "p1-b2", "--format", "json"]) == 1
+    d = json.loads(capsys.readouterr().out)
+    assert d["scope"] == "batch p1-b2" and d["exit_code"] == 1
+    out = tmp_path / "gate.xml"
+    assert main(["gate", "--db", url, "--project", "p1", "--batch", "p1-b2", "--format", "junit",
+                 "--out", str(out)]) == 1
+    assert ET.parse(out).getroot().tag == "testsuites"
+    assert capsys.readouterr().out.startswith("LabelQA gate")  # the log still gets the readable table
+
+
+def test_malformed_config_fails_before_touching_the_database(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[rules.label_shift]\nmax = 0.25\nwarn = [0.1\n", encoding="utf-8")
+    assert main(["gate", "--db", "duckdb:////nonexistent/dir/x.duckdb", "--project", "p", "--config", str(bad)]) == 2
+    assert "line 3: TOML syntax error" in capsys.readouterr().err
+    with pytest.raises(ThresholdsError):
+        evaluate_gate(None, "p", thresholds=str(bad))
+
+
+@pytest.mark.postgres
+def test_same_checks_on_postgres(pg_url, tiny_b1, tiny_b2):
+    build_tiny_db(pg_url)
+    eng = make_engine(pg_url, read_only=True)
+    try:
+        for batch, duck in (("p1-b1", tiny_b1), ("p1-b2", tiny_b2)):
+            pg = evaluate_gate(eng, "p1", batch_id=batch, thresholds=Thresholds({}))
+            assert [(c.rule, c.scope, c.outcome, c.n) for c in pg.checks] == \
+                   [(c.rule, c.scope, c.outcome, c.n) for c in duck.checks]
+            for a, b in zip(pg.checks, duck.checks):
+                assert (a.value is None) == (b.value is None)
+                if a.value is not None:
+                    assert a.value == pytest.approx(b.value, abs=1e-9), (a.rule, a.scope)
+    finally:
+        eng.dispose()
+
+
+# --------------------------------------------------------------------------------------------- demo data
+@pytest.fixture(scope="module")
+def demo_gate(demo_engine):
+    return evaluate_gate(demo_engine, "streetscene", thresholds=Thresholds({}))
+
+
+def test_demo_critical_class_fails_its_accuracy_rule(demo_gate):
+    from analytics.demo import CRITICAL_CLASS
+
+    acc = {c.scope: c for c in demo_gate.by_rule("accuracy")}
+    crit = acc[f"class {CRITICAL_CLASS}"]
+    assert crit.tier == "critical" and crit.outcome == "fail" and crit.judged
+    # the critical class is the accuracy rule's only failure: the headline itself does not fail
+    assert [s for s, c in acc.items() if c.outcome == "fail"] == [f"class {CRITICAL_CLASS}"]
+    assert acc["overall"].outcome != "fail"
+    assert crit.value < acc["overall"].value - 0.15  # "far below the headline"
+    assert demo_gate.exit_code == 1
+
+
+def test_demo_relaxed_thresholds_pass(demo_engine, tmp_path):
+    relaxed = Thresholds({
+        "settings": {"not_judged": "pass"},
+        "rules": {
+            "accuracy": {"critical": {"min": 0.3}, "standard": {"min": 0.5}, "overall": {"min": 0.5, "warn": 0.5}},
+            "krippendorff_alpha": {"min": 0.3, "warn": 0.3}, "fleiss_kappa": {"min": 0.3, "warn": 0.3},
+            "class_agreement": {"min": 0.2, "critical": {"min": 0.2}},
+            "qa_rate": {"critical": {"min": 0.01, "min_count": 0}, "standard": {"min": 0.01}},
+            "gold_items": {"critical": {"min": 1}},
+            "label_shift": {"max": 1.0, "warn": 1.0}, "annotator_share": {"max": 0.9},
+            "annotator_drift": {"min": 1e-9},
+        },
+    })
+    res = evaluate_gate(demo_engine, "streetscene", thresholds=relaxed)
+    assert res.outcome == "pass" and res.exit_code == 0, [c for c in res.checks if c.outcome != "pass"]
+
+
+def test_demo_drifting_annotator_warns_only_after_the_drift(demo_engine):
+    from analytics.demo import DRIFT_WEEK, week_start
+
+    th = Thresholds({})
+    after = week_start(DRIFT_WEEK + 6)  # six weeks into the drift: the gate judges that week
+    res = evaluate_gate(demo_engine, "streetscene", since=after, until=after + dt.timedelta(days=6), thresholds=th)
+    drift = {c.scope: c for c in res.by_rule("annotator_drift")}
+    c07 = drift["annotator ann_07"]
+    assert c07.judged and c07.outcome == "warn" and c07.value < th.drift_alpha(), c07
+    flagged = [s for s, c in drift.items() if c.judged and c.outcome == "warn"]
+    assert len(flagged) <= 2, flagged  # ann_07, at most one chance false alarm among 40 annotators
+    before = week_start(DRIFT_WEEK - 1)
+    res = evaluate_gate(demo_engine, "streetscene", since=before, until=before + dt.timedelta(days=6), thresholds=th)
+    c07 = {c.scope: c for c in res.by_rule("annotator_drift")}["annotator ann_07"]
+    assert c07.outcome == "pass" or not c07.judged

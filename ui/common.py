@@ -1,0 +1,597 @@
+"""Shared dashboard plumbing: the read-only database engine, the URL-backed sidebar filters, page links
+that carry the filters, status colours, number formatting, empty states and tables with CSV download.
+
+URL state. The sidebar filters live in the query string (``?project=streetscene&from=2026-09-28&
+to=2026-11-22&team=team_c&schema=2&split=val``) so that a link reproduces what its sender saw. The URL is
+the source of truth: each run reads it, validates every value against what the database offers, puts
+the result into the widgets, and writes the canonical values back. A widget change updates the URL in
+its ``on_change`` callback (which runs before the script). Streamlit drops the query string when the
+user follows the sidebar navigation, so the last filters are also kept in Session State and restored
+when a page opens with none in its URL. Page-specific choices (``week``, ``annotator``, ``metric`` ...)
+use the same mechanism through ``url_selectbox`` and friends.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from analytics.db import DEFAULT_DB_PATH, ensure_default_db, make_engine, resolve_url
+from analytics.filters import Filters
+from analytics.thresholds import Thresholds, ThresholdsError, default_path, load_thresholds
+
+__all__ = [
+    "PAGES", "FILTER_KEYS", "Ctx", "setup", "ctx", "get_engine", "prepare_database", "get_thresholds",
+    "url_selectbox", "url_radio", "url_multiselect", "url_text", "link_params", "page_link",
+    "STATUS", "status_badge", "status_icon", "status_mark", "fmt_num", "fmt_pct", "fmt_ci", "fmt_n", "fmt_estimate",
+    "fmt_date", "empty_state", "table", "csv_bytes", "week_start", "page_header", "small_n",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Page key -> (file relative to app.py, title, icon, url path). app.py builds st.navigation from this.
+PAGES: dict[str, tuple[str, str, str, str]] = {
+    "overview": ("pages/overview.py", "Weekly overview", ":material/dashboard:", "overview"),
+    "accuracy": ("pages/accuracy.py", "Stratified accuracy", ":material/target:", "accuracy"),
+    "agreement": ("pages/agreement.py", "Agreement trends", ":material/handshake:", "agreement"),
+    "coverage": ("pages/coverage.py", "Class coverage", ":material/grid_on:", "coverage"),
+    "label_vs_model": ("pages/label_vs_model.py", "Label vs model", ":material/model_training:", "label_vs_model"),
+    "annotators": ("pages/annotators.py", "Annotators", ":material/groups:", "annotators"),
+    "delivery": ("pages/delivery.py", "Delivery report", ":material/local_shipping:", "delivery"),
+}
+
+# Query-string keys of the sidebar filters (Filters field in brackets):
+# project (project_id), from/to (date_from/date_to, ISO dates), team, schema (schema_version), split.
+FILTER_KEYS = ("project", "from", "to", "team", "schema", "split")
+_LAST = "_labelqa_last_filters"
+_CTX = "_labelqa_ctx"
+DEFAULT_WEEKS = 8  # default date range: the last 8 weeks ending at the project's latest annotation
+
+
+# ------------------------------------------------------------------------------------------ database
+@st.cache_resource(show_spinner=False)
+def get_engine(url: str) -> Engine:
+    """Read-only engine without a pool (a DuckDB file is not kept locked between queries)."""
+    return make_engine(url, read_only=True)
+
+
+def prepare_database(url: str) -> None:
+    """Build the embedded demo database on first use, with a visible progress message.
+
+    Only for the embedded default URL; any other database is used as it is.
+    """
+    if url != f"duckdb:///{DEFAULT_DB_PATH}" or DEFAULT_DB_PATH.exists():
+        return
+    with st.status("First run: building the demo database (about a minute)...", expanded=True) as status:
+        ensure_default_db(progress=lambda msg: status.write(msg))
+        status.update(label="Demo database ready", state="complete", expanded=False)
+
+
+@st.cache_resource(show_spinner=False)
+def _thresholds(path: str, mtime: float) -> Thresholds:
+    return load_thresholds(path if Path(path).is_file() else None)
+
+
+def get_thresholds() -> Thresholds:
+    """``labelqa.toml`` (or ``$LABELQA_THRESHOLDS``), reloaded when the file changes."""
+    p = default_path()
+    mtime = p.stat().st_mtime if p.is_file() else 0.0
+    return _thresholds(str(p), mtime)
+
+
+# ------------------------------------------------------------------------------------------ context
+@dataclasses.dataclass(frozen=True)
+class Ctx:
+    """What every page needs: the connection, the filters and what the project offers."""
+
+    db: str                      # resolved database URL (part of every cache key)
+    engine: Engine
+    filters: Filters
+    project: dict[str, Any]      # project_id, name, client, first_date, last_date, n_annotations
+    options: dict[str, list]     # team, schema_version, split, batch, attr_key, annotator, week
+    classes: pd.DataFrame        # label, tier, first_schema_version, last_schema_version
+    thresholds: Thresholds
+
+    @property
+    def project_id(self) -> str:
+        return self.filters.project_id
+
+    def tier(self, label: str) -> str:
+        t = self.classes.loc[self.classes["label"] == label, "tier"]
+        return str(t.iloc[0]) if len(t) else "standard"
+
+    @property
+    def critical(self) -> list[str]:
+        return self.classes.loc[self.classes["tier"] == "critical", "label"].astype(str).tolist()
+
+    def status(self, rule: str, value, ci_low=None, ci_high=None, n=None, tier: str | None = "standard") -> str:
+        return self.thresholds.status(rule, _f(value), _f(ci_low), _f(ci_high), _i(n), tier, self.project_id)
+
+
+def _ensure_app_routing() -> None:
+    """Rerun through ``app.py`` when Streamlit ran a page file on its own.
+
+    With a ``pages/`` folder next to the entry script, Streamlit (1.4x-1.67) serves the very first request of a
+    fresh server the old folder-based way until some run has called ``st.navigation``: a shared deep link
+    (``/annotators?annotator=ann_07``) would run the page without ``app.py``, with the folder's page list in
+    the sidebar. Switching that mode off and rerunning routes the same URL through ``app.py``.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def ctx() -> Ctx:
+    """The context ``app.py`` set up for this run (pages call this first)."""
+    _ensure_app_routing()
+    c = st.session_state.get(_CTX)
+    if c is None:  # a page run without app.py (should not happen): set up here
+        c = setup()
+    return c
+
+
+def _f(x):
+    if x is None:
+        return None
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def _i(x):
+    if x is None:
+        return None
+    try:
+        if isinstance(x, float) and math.isnan(x):
+            return None
+        return int(x)
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse_date(s: str | None) -> dt.date | None:
+    if not s:
+        return None
+    try:
+        return dt.date.fromisoformat(str(s))
+    except ValueError:
+        return None
+
+
+def week_start(d: dt.date) -> dt.date:
+    """Monday of the week holding ``d`` (the SQL ``date_trunc('week', ...)``)."""
+    return d - dt.timedelta(days=d.weekday())
+
+
+def default_range(last: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+    """The last ``DEFAULT_WEEKS`` calendar weeks ending at ``last`` (the latest annotation, not today)."""
+    if last is None:
+        return None, None
+    return week_start(last) - dt.timedelta(weeks=DEFAULT_WEEKS - 1), last
+
+
+def _set_param(key: str, value: Any) -> None:
+    """Write one query parameter (``None`` removes it); no-op when already equal."""
+    qp = st.query_params
+    if value is None or value == "":
+        if key in qp:
+            del qp[key]
+        return
+    s = value.isoformat() if isinstance(value, dt.date) else str(value)
+    if qp.get(key) != s:
+        qp[key] = s
+
+
+def _sync_widget(wkey: str, value: Any) -> None:
+    if st.session_state.get(wkey, _MISSING) != value:
+        st.session_state[wkey] = value
+
+
+_MISSING = object()
+
+
+def setup() -> Ctx:
+    """Resolve the database, draw the sidebar filters (URL-backed) and return the run's ``Ctx``.
+
+    Stops the script with a clear empty state when the database has no project.
+    """
+    from ui import data  # late: data imports this module
+
+    url = resolve_url()
+    prepare_database(url)
+    engine = get_engine(url)
+    try:
+        thresholds = get_thresholds()
+    except ThresholdsError as exc:
+        st.error(f"The thresholds file cannot be read: {exc}")
+        st.stop()
+    projects = data.projects(engine, url)
+    if projects.empty:
+        st.sidebar.caption(f"Database: `{_safe_url(url)}`")
+        empty_state(
+            "The database has no projects yet",
+            "Every page fills once a project with annotations is loaded: `labelqa load` imports your "
+            "annotations, gold labels, reviews and model results; `labelqa demo` builds the demo scenario.",
+        )
+        st.stop()
+
+    # The URL is the truth; with no filter in it (sidebar navigation drops the query string), restore the
+    # filters this session last used.
+    qp = {k: st.query_params.get(k) for k in FILTER_KEYS if st.query_params.get(k) is not None}
+    if not qp and st.session_state.get(_LAST):
+        qp = dict(st.session_state[_LAST])
+
+    ids = projects["project_id"].astype(str).tolist()
+    default_pid = str(projects.sort_values("n_annotations", ascending=False)["project_id"].iloc[0])
+    pid = qp.get("project") if qp.get("project") in ids else default_pid
+    if qp.get("project") and qp.get("project") not in ids:
+        st.sidebar.warning(f"Project `{qp['project']}` from the link is not in this database; showing `{pid}`.")
+    prow = projects.loc[projects["project_id"].astype(str) == pid].iloc[0]
+    project = {k: (None if (isinstance(v, float) and math.isnan(v)) or v is pd.NaT else v) for k, v in prow.items()}
+    first = _to_date(project.get("first_date"))
+    last = _to_date(project.get("last_date"))
+    project["first_date"], project["last_date"] = first, last
+
+    options = data.filter_options(engine, url, pid)
+    classes = data.label_classes(engine, url, pid)
+
+    # Dates: from the URL when valid, else the default range; clamped to the data's span.
+    d_from, d_to = _parse_date(qp.get("from")), _parse_date(qp.get("to"))
+    dflt_from, dflt_to = default_range(last)
+    if d_from is None or d_to is None or d_from > d_to:
+        d_from, d_to = dflt_from, dflt_to
+    if first is not None and last is not None:
+        lo, hi = min(first, dflt_from), last
+        d_from = min(max(d_from, lo), hi)
+        d_to = min(max(d_to, d_from), hi)
+
+    def pick(key: str, kind: str, cast: Callable[[str], Any] = str):
+        raw = qp.get(key)
+        if raw is None or raw == "":
+            return None
+        vals = [str(v) for v in options.get(kind, [])]
+        if str(raw) in vals:
+            return cast(raw)
+        st.sidebar.warning(f"{key} = `{raw}` from the link does not occur in this project; showing all.")
+        return None
+
+    team = pick("team", "team")
+    schema = pick("schema", "schema_version", int)
+    split = pick("split", "split")
+
+    sb = st.sidebar
+    sb.markdown("### Filters")
+
+    # Widgets mirror the resolved values; their callbacks write the URL (the next run reads it).
+    _sync_widget("f_project", pid)
+    labels = {str(r.project_id): f"{r.name} ({r.client})" for r in projects.itertuples()}
+
+    def on_project():
+        new = st.session_state["f_project"]
+        st.query_params["project"] = new
+        for k in ("from", "to", "team", "schema", "split"):  # the new project's own defaults
+            if k in st.query_params:
+                del st.query_params[k]
+        st.session_state[_LAST] = {"project": new}
+        for k in ("f_dates", "f_team", "f_schema", "f_split"):
+            st.session_state.pop(k, None)
+
+    sb.selectbox("Project", ids, key="f_project", format_func=lambda p: labels.get(p, p), on_change=on_project,
+                 help="Every page shows one project; nothing from another project is mixed in.")
+
+    if d_from is not None:
+        _sync_widget("f_dates", (d_from, d_to))
+
+        def on_dates():
+            v = st.session_state.get("f_dates")
+            if isinstance(v, (tuple, list)) and len(v) == 2:  # one date = the user is still choosing
+                _set_param("from", v[0])
+                _set_param("to", v[1])
+
+        sb.date_input("Date range", value=(d_from, d_to), min_value=min(first, dflt_from), max_value=last,
+                      key="f_dates", on_change=on_dates, format="YYYY-MM-DD",
+                      help=f"Annotation dates, inclusive. Default: the last {DEFAULT_WEEKS} weeks up to the "
+                           f"latest annotation ({fmt_date(last)}).")
+    else:
+        sb.caption("This project has no annotations yet, so there is no date range to choose.")
+
+    def choice(label: str, key: str, wkey: str, opts: list, value, fmt: Callable[[Any], str], help: str):
+        # "" stands for "all" (a None option would show as an empty selectbox).
+        _sync_widget(wkey, "" if value is None else value)
+
+        def cb():
+            _set_param(key, st.session_state[wkey] if st.session_state[wkey] != "" else None)
+
+        sb.selectbox(label, ["", *opts], key=wkey, format_func=lambda v: fmt(None if v == "" else v),
+                     on_change=cb, help=help)
+
+    choice("Team", "team", "f_team", [str(t) for t in options.get("team", [])], team,
+           lambda v: "All teams" if v is None else str(v), "Annotators' team (annotators.team).")
+    choice("Schema version", "schema", "f_schema", [int(s) for s in options.get("schema_version", [])], schema,
+           lambda v: "All versions" if v is None else f"v{v}", "Taxonomy version the annotation was made under.")
+    choice("Split", "split", "f_split", [str(s) for s in options.get("split", [])], split,
+           lambda v: "All splits" if v is None else str(v), "Dataset split of the item (items.split).")
+
+    # Canonical URL: the full filter set, so a copied link reproduces this view even after new data lands.
+    resolved = {"project": pid, "from": d_from, "to": d_to, "team": team, "schema": schema, "split": split}
+    for k, v in resolved.items():
+        _set_param(k, v)
+    st.session_state[_LAST] = {k: (v.isoformat() if isinstance(v, dt.date) else str(v))
+                               for k, v in resolved.items() if v is not None}
+
+    filters = Filters(project_id=pid, date_from=d_from, date_to=d_to, team=team, schema_version=schema, split=split)
+    sb.caption(f"Database: `{_safe_url(url)}`  \nThresholds: `{Path(thresholds.path).name if thresholds.path else 'built-in'}`")
+    c = Ctx(db=url, engine=engine, filters=filters, project=project, options=options, classes=classes,
+            thresholds=thresholds)
+    st.session_state[_CTX] = c
+    return c
+
+
+def _to_date(v) -> dt.date | None:
+    if v is None or v is pd.NaT:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    return _parse_date(str(v)[:10])
+
+
+def _safe_url(url: str) -> str:
+    """The URL without a password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        cred, host = rest.rsplit("@", 1)
+        user = cred.split(":", 1)[0]
+        return f"{scheme}://{user}@{host}"
+    return url
+
+
+# ------------------------------------------------------------------------------- page-level URL state
+def _opt_str(v: Any) -> str:
+    return v.isoformat() if isinstance(v, dt.date) else str(v)
+
+
+def _url_value(param: str, options: Sequence[Any], default: Any) -> Any:
+    raw = st.query_params.get(param)
+    if raw is not None:
+        for o in options:
+            if o is not None and _opt_str(o) == raw:
+                return o
+    if default in options:
+        return default
+    return options[0] if options else None
+
+
+def url_selectbox(label: str, options: Sequence[Any], param: str, default: Any = None,
+                  format_func: Callable[[Any], str] = str, where: Any = None, help: str | None = None,
+                  keep_default_in_url: bool = True) -> Any:
+    """A selectbox whose value lives in ``?param=``; returns the chosen option.
+
+    An unknown value in the URL falls back to ``default`` (or the first option). A ``None`` option (e.g.
+    "all teams") is allowed; it is left out of the URL.
+    """
+    where = where or st
+    options = list(options)
+    value = _url_value(param, options, default)
+    wkey = f"p_{param}"
+    # The widget holds "" for a None option: a None value would show as an empty selectbox.
+    w_opts = ["" if o is None else o for o in options]
+    _sync_widget(wkey, "" if value is None else value)
+
+    def cb():
+        v = st.session_state[wkey]
+        _set_param(param, None if v == "" else _opt_str(v))
+
+    where.selectbox(label, w_opts, key=wkey, format_func=lambda v: format_func(None if v == "" else v),
+                    on_change=cb, help=help, disabled=not options)
+    _set_param(param, None if value is None or (not keep_default_in_url and value == default) else _opt_str(value))
+    return value
+
+
+def url_radio(label: str, options: Sequence[Any], param: str, default: Any = None,
+              format_func: Callable[[Any], str] = str, where: Any = None, help: str | None = None,
+              horizontal: bool = True) -> Any:
+    """A radio group whose value lives in ``?param=``."""
+    where = where or st
+    options = list(options)
+    value = _url_value(param, options, default)
+    wkey = f"p_{param}"
+    _sync_widget(wkey, value)
+
+    def cb():
+        _set_param(param, _opt_str(st.session_state[wkey]))
+
+    where.radio(label, options, key=wkey, format_func=format_func, on_change=cb, help=help, horizontal=horizontal)
+    _set_param(param, _opt_str(value) if value is not None else None)
+    return value
+
+
+def url_multiselect(label: str, options: Sequence[Any], param: str, default: Sequence[Any] = (),
+                    format_func: Callable[[Any], str] = str, where: Any = None, help: str | None = None) -> list:
+    """A multiselect whose values live in ``?param=a,b``."""
+    where = where or st
+    options = list(options)
+    by_str = {_opt_str(o): o for o in options}
+    raw = st.query_params.get(param)
+    if raw is not None:
+        value = [by_str[s] for s in raw.split(",") if s in by_str]
+    else:
+        value = [o for o in default if o in options]
+    wkey = f"p_{param}"
+    _sync_widget(wkey, value)
+
+    def cb():
+        _set_param(param, ",".join(_opt_str(o) for o in st.session_state[wkey]) or None)
+
+    where.multiselect(label, options, key=wkey, format_func=format_func, on_change=cb, help=help)
+    _set_param(param, ",".join(_opt_str(o) for o in value) or None)
+    return value
+
+
+def url_text(param: str, default: str | None = None) -> str | None:
+    """A plain query parameter (no widget)."""
+    return st.query_params.get(param, default)
+
+
+def link_params(c: Ctx | None = None, **extra: Any) -> dict[str, str]:
+    """Query parameters of a link to another page: the current filters plus ``extra`` (None drops one)."""
+    c = c or ctx()
+    f = c.filters
+    base = {"project": f.project_id, "from": f.date_from, "to": f.date_to, "team": f.team,
+            "schema": f.schema_version, "split": f.split}
+    base.update(extra)
+    return {k: _opt_str(v) for k, v in base.items() if v is not None and v != ""}
+
+
+def page_link(page: str, label: str, c: Ctx | None = None, icon: str | None = None, **extra: Any) -> None:
+    """A link to ``PAGES[page]`` that carries the filters and ``extra`` query parameters."""
+    st.page_link(PAGES[page][0], label=label, icon=icon, query_params=link_params(c, **extra))
+
+
+# ------------------------------------------------------------------------------------------- status
+# status -> (words shown, st.badge colour, markdown icon, hex for charts and table cells)
+STATUS = {
+    "green": ("on target", "green", ":green[:material/check_circle:]", "#1a9850"),
+    "amber": ("watch", "orange", ":orange[:material/warning:]", "#f0a202"),
+    "red": ("below target", "red", ":red[:material/error:]", "#d73027"),
+    "grey": ("not judged", "gray", ":gray[:material/help:]", "#9e9e9e"),
+}
+_CELL = {"green": "#d9f0d3", "amber": "#fde9c4", "red": "#f8d0cb", "grey": "#eeeeee"}
+
+
+def status_badge(status: str, where: Any = None, text: str | None = None) -> None:
+    words, colour, _, _ = STATUS.get(status, STATUS["grey"])
+    (where or st).badge(text or words, color=colour)
+
+
+def status_icon(status: str) -> str:
+    """Markdown icon of a status, e.g. for an alert line."""
+    return STATUS.get(status, STATUS["grey"])[2]
+
+
+def status_mark(status: str, text: str | None = None) -> str:
+    """Table cell text for a status, e.g. 'red: below target' (coloured by ``table(..., status_cols=)``)."""
+    words = STATUS.get(status, STATUS["grey"])[0]
+    return f"{status}: {text or words}"
+
+
+def small_n(c: Ctx | None = None) -> int:
+    c = c or ctx()
+    return c.thresholds.small_n(c.project_id)
+
+
+# ----------------------------------------------------------------------------------------- formatting
+def _nan(x) -> bool:
+    try:
+        return x is None or (isinstance(x, (float, int)) and math.isnan(float(x))) or pd.isna(x)
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_num(x, digits: int = 3) -> str:
+    if _nan(x):
+        return "–"
+    return f"{float(x):.{digits}f}"
+
+
+def fmt_pct(x, digits: int = 1) -> str:
+    if _nan(x):
+        return "–"
+    return f"{100 * float(x):.{digits}f}%"
+
+
+def fmt_n(n) -> str:
+    if _nan(n):
+        return "n = –"
+    return f"n = {int(n):,}"
+
+
+def fmt_ci(lo, hi, pct: bool = False, digits: int | None = None) -> str:
+    if _nan(lo) or _nan(hi):
+        return "no interval"
+    f = (lambda v: fmt_pct(v, digits if digits is not None else 1)) if pct else (
+        lambda v: fmt_num(v, digits if digits is not None else 3))
+    return f"95% CI {f(lo)}–{f(hi)}"
+
+
+def fmt_estimate(value, lo=None, hi=None, n=None, pct: bool = False, unit: str = "", reason: str | None = None,
+                 small: int | None = None, what_n: str = "") -> str:
+    """'91.2% (95% CI 90.1–92.3%, n = 1,234)'; undefined values show their reason."""
+    if reason or _nan(value):
+        return f"– ({reason or 'not defined'}{', ' + fmt_n(n) if not _nan(n) else ''})"
+    v = fmt_pct(value) if pct else fmt_num(value)
+    parts = []
+    if lo is not None and hi is not None:
+        parts.append(fmt_ci(lo, hi, pct))
+    if n is not None:
+        parts.append(fmt_n(n) + (f" {what_n}" if what_n else ""))
+    if small is not None and not _nan(n) and int(n) < small:
+        parts.append("small sample")
+    return f"{v}{unit}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def fmt_date(d) -> str:
+    d = _to_date(d)
+    return d.isoformat() if d else "–"
+
+
+# ------------------------------------------------------------------------------------ empty / tables
+def empty_state(title: str, body: str, where: Any = None, icon: str = ":material/info:") -> None:
+    """A clear 'nothing to show' box that says what data would fill it."""
+    (where or st).info(f"**{title}.** {body}", icon=icon)
+
+
+def page_header(title: str, caption: str, c: Ctx | None = None) -> None:
+    c = c or ctx()
+    f = c.filters
+    st.title(title)
+    scope = [f"**{c.project.get('name', f.project_id)}** ({c.project.get('client', '')})"]
+    if f.date_from and f.date_to:
+        scope.append(f"{fmt_date(f.date_from)} – {fmt_date(f.date_to)}")
+    for label, v in (("team", f.team), ("schema v", f.schema_version), ("split", f.split)):
+        if v is not None:
+            scope.append(f"{label} {v}" if label != "schema v" else f"schema v{v}")
+    st.caption(caption + "  \n" + " · ".join(scope))
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    return df.to_csv(index=False).encode("utf-8")
+
+
+def table(df: pd.DataFrame, name: str, key: str, column_config: dict | None = None, height: int | str = "auto",
+          where: Any = None, caption: str | None = None, column_order: Iterable[str] | None = None,
+          status_cols: Sequence[str] = ()) -> None:
+    """A dataframe with a 'Download CSV' button (the CSV holds every column, not only the shown ones).
+
+    ``status_cols``: columns holding ``status_mark`` text, drawn with the status's background colour.
+    """
+    w = where or st
+    shown: Any = df
+    cols_present = [c for c in status_cols if c in df.columns]
+    if cols_present and len(df) <= 5000:
+        def _bg(v):
+            key_ = str(v).split(":", 1)[0]
+            return f"background-color: {_CELL[key_]}" if key_ in _CELL else ""
+        shown = df.style.map(_bg, subset=cols_present)
+    w.dataframe(shown, hide_index=True, column_config=column_config, height=height,
+                column_order=list(column_order) if column_order is not None else None, width="stretch")
+    cols = w.columns([3, 1])
+    if caption:
+        cols[0].caption(caption)
+    cols[1].download_button("Download CSV", csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
+                            key=f"dl_{key}", on_click="ignore", icon=":material/download:", width="stretch")

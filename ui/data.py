@@ -1,0 +1,275 @@
+"""Cached data loaders: each wraps one ``analytics`` call (SQL sufficient statistics, never the whole
+annotation table) in ``st.cache_data(ttl=600)``.
+
+Every loader takes ``_engine`` (left out of the cache key) and ``db`` (the resolved URL, part of the key so
+that two databases never share a cache entry), then the frozen ``Filters`` and plain arguments. The
+spinner text says what is being computed; it shows only on a cache miss.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from analytics.db import query_df
+from analytics.filters import Filters
+
+TTL = 600  # seconds a cached result stays fresh (new loads show up within ten minutes)
+
+
+# --------------------------------------------------------------------------------- dashboard-only SQL
+@st.cache_data(ttl=TTL, show_spinner="Reading projects...")
+def projects(_engine: Engine, db: str) -> pd.DataFrame:
+    """``sql/ui_projects.sql``: project_id, name, client, first_date, last_date, n_annotations."""
+    return query_df(_engine, "ui_projects")
+
+
+@st.cache_data(ttl=TTL, show_spinner="Reading filter values...")
+def filter_options(_engine: Engine, db: str, project_id: str) -> dict[str, list]:
+    """``sql/ui_filter_options.sql`` grouped: kind -> sorted values (weeks as ISO dates, newest last)."""
+    df = query_df(_engine, "ui_filter_options", project_id=project_id)
+    out: dict[str, list] = {}
+    for kind, g in df.groupby("kind", sort=False):
+        vals = g["value"].dropna().astype(str).tolist()
+        if kind == "schema_version":
+            vals = sorted(int(v) for v in vals)
+        else:
+            vals = sorted(vals)
+        out[str(kind)] = vals
+    return out
+
+
+@st.cache_data(ttl=TTL, show_spinner="Reading the taxonomy...")
+def label_classes(_engine: Engine, db: str, project_id: str) -> pd.DataFrame:
+    """``sql/ui_label_classes.sql``: label, tier, first_schema_version, last_schema_version."""
+    return query_df(_engine, "ui_label_classes", project_id=project_id)
+
+
+def _ui(_engine: Engine, name: str, f: Filters | None = None, **params) -> pd.DataFrame:
+    return query_df(_engine, name, **(f.params() if f is not None else {}), **params)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Counting weekly volume...")
+def weekly_volume(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
+    """``sql/ui_weekly_volume.sql``: week, annotations, items, annotators, seconds."""
+    df = _ui(_engine, "ui_weekly_volume", f)
+    df["week"] = pd.to_datetime(df["week"])
+    return df
+
+
+@st.cache_data(ttl=TTL, show_spinner="Reading annotator activity...")
+def annotator_activity(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
+    """``sql/ui_annotator_activity.sql``: volume and pace per annotator."""
+    return _ui(_engine, "ui_annotator_activity", f)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Reading the annotator's disagreements with gold...")
+def annotator_disagreements(_engine: Engine, db: str, f: Filters, annotator_id: str, limit: int = 50) -> pd.DataFrame:
+    """``sql/ui_annotator_disagreements.sql``: the newest annotations that differ from gold."""
+    return _ui(_engine, "ui_annotator_disagreements", f, annotator_id=annotator_id, limit_rows=int(limit))
+
+
+@st.cache_data(ttl=TTL, show_spinner="Reading model runs...")
+def model_runs(_engine: Engine, db: str, project_id: str) -> pd.DataFrame:
+    """``sql/ui_model_runs.sql``: run_id, model_name, model_version, trained_on_batch, evaluated_at, counts."""
+    return query_df(_engine, "ui_model_runs", project_id=project_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Reading model metric names...")
+def model_metric_names(_engine: Engine, db: str, project_id: str) -> list[str]:
+    return query_df(_engine, "ui_model_metric_names", project_id=project_id)["metric"].astype(str).tolist()
+
+
+# ------------------------------------------------------------------------------------------- accuracy
+@st.cache_data(ttl=TTL, show_spinner="Computing accuracy against gold...")
+def overall_accuracy(_engine: Engine, db: str, f: Filters, small_n: int = 30):
+    from analytics.accuracy import overall_accuracy_from_db
+    return overall_accuracy_from_db(_engine, f, small_n=small_n)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Computing accuracy against gold per group...")
+def accuracy(_engine: Engine, db: str, f: Filters, by, small_n: int = 30) -> pd.DataFrame:
+    """``accuracy_from_db``: group cols, correct, n, n_items, accuracy, ci_low, ci_high, small_sample, reason."""
+    from analytics.accuracy import accuracy_from_db
+    return accuracy_from_db(_engine, f, by=list(by) if isinstance(by, tuple) else by, small_n=small_n)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Computing the stratified accuracy estimate...")
+def stratified(_engine: Engine, db: str, f: Filters, small_n: int = 30):
+    from analytics.accuracy import stratified_accuracy_from_db
+    return stratified_accuracy_from_db(_engine, f, small_n=small_n)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Counting confusions against gold...")
+def confusion(_engine: Engine, db: str, f: Filters, annotator_id: str | None = None, team: str | None = None,
+              attr_key: str | None = None, attr_value: str | None = None) -> pd.DataFrame:
+    """``confusion_from_db``: long gold_label, label, n."""
+    from analytics.accuracy import confusion_from_db
+    return confusion_from_db(_engine, f, annotator_id=annotator_id, team=team, attr_key=attr_key,
+                             attr_value=attr_value)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Testing which confusions are systematic...")
+def systematic(_engine: Engine, db: str, f: Filters, by: tuple[str, ...], top: int = 5) -> pd.DataFrame:
+    from analytics.accuracy import systematic_confusions
+    return systematic_confusions(_engine, f, by=by, top=top)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Counting items per class for the QA plan...")
+def qa_population(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
+    from analytics.accuracy import qa_population_from_db
+    return qa_population_from_db(_engine, f)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Planning the QA sample...")
+def qa_plan(population: pd.DataFrame, min_rate, half_width: float | None, min_count: int | None) -> pd.DataFrame:
+    from analytics.accuracy import plan_qa_sample
+    return plan_qa_sample(population, min_rate=dict(min_rate) if isinstance(min_rate, tuple) else min_rate,
+                          half_width=half_width, min_count=min_count)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Drawing the seeded QA sample...")
+def qa_sample(_engine: Engine, db: str, f: Filters, plan: pd.DataFrame, seed: int) -> pd.DataFrame:
+    from analytics.accuracy import draw_qa_sample
+    return draw_qa_sample(_engine, f, plan, seed=seed)
+
+
+# ------------------------------------------------------------------------------------------- coverage
+@st.cache_data(ttl=TTL, show_spinner="Counting the class distribution...")
+def class_distribution(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
+    from analytics.coverage import class_distribution_from_db
+    return class_distribution_from_db(_engine, f)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Cross-tabulating classes by attribute...")
+def crosstab(_engine: Engine, db: str, f: Filters, key: str, thin: int = 30) -> pd.DataFrame:
+    from analytics.coverage import class_attribute_crosstab_from_db
+    return class_attribute_crosstab_from_db(_engine, f, key, thin=thin)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Computing QA coverage per class...")
+def qa_coverage(_engine: Engine, db: str, f: Filters, critical_rate: float, standard_rate: float,
+                critical_min_count: int, standard_min_count: int) -> pd.DataFrame:
+    from analytics.coverage import qa_coverage_from_db
+    return qa_coverage_from_db(_engine, f, critical_rate=critical_rate, standard_rate=standard_rate,
+                               critical_min_count=critical_min_count, standard_min_count=standard_min_count)
+
+
+# ---------------------------------------------------------------------------------------------- drift
+_WEEKLY_COLS = ["week", "correct", "n", "accuracy", "ci_low", "ci_high", "small_sample", "reason"]
+
+
+@st.cache_data(ttl=TTL, show_spinner="Computing weekly accuracy...")
+def weekly_accuracy(_engine: Engine, db: str, f: Filters, by: str | None = None) -> pd.DataFrame:
+    """``weekly_accuracy_from_db``; an empty frame when the scope has no gold-scored annotation."""
+    from analytics.drift import weekly_accuracy_from_db
+    try:
+        df = weekly_accuracy_from_db(_engine, f, by=by)
+    except ValueError as exc:  # "no gold-scored annotations in the filtered scope"
+        if "no gold" not in str(exc):
+            raise
+        return pd.DataFrame(columns=_WEEKLY_COLS[:1] + ([by] if by else []) + _WEEKLY_COLS[1:])
+    df["week"] = pd.to_datetime(df["week"])
+    return df
+
+
+@st.cache_data(ttl=TTL, show_spinner="Testing annotators for drift...")
+def annotator_drift(_engine: Engine, db: str, f: Filters, baseline_weeks: int, alpha: float) -> pd.DataFrame:
+    """``annotator_drift`` on the weekly per-annotator accuracy of ``f`` (empty frame without gold)."""
+    from analytics.drift import annotator_drift as _drift, weekly_accuracy_from_db
+    empty = pd.DataFrame(columns=["annotator_id", "drift", "start_week", "baseline_acc", "recent_acc", "delta",
+                                  "delta_ci_low", "delta_ci_high", "p_value", "n_baseline", "n_recent", "method",
+                                  "reason"])
+    try:
+        weekly = weekly_accuracy_from_db(_engine, f, by="annotator_id", fill_weeks=False)
+    except ValueError as exc:  # no gold-scored annotation in scope: nothing to test
+        if "no gold" not in str(exc):
+            raise
+        return empty
+    if weekly.empty or int(weekly["n"].sum()) == 0:
+        return empty
+    return _drift(weekly, baseline_weeks=baseline_weeks, alpha=alpha)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Testing the label distribution for shifts...")
+def label_shift(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
+    from analytics.drift import label_shift_from_db
+    df = label_shift_from_db(_engine, f)
+    df["week"] = pd.to_datetime(df["week"])
+    return df
+
+
+# ---------------------------------------------------------------------------------------- correlation
+@st.cache_data(ttl=TTL, show_spinner="Measuring pre-label acceptance...")
+def prelabel(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
+    """``prelabel_acceptance_from_db``; an empty frame when no annotation in scope had a pre-label."""
+    from analytics.correlation import prelabel_acceptance_from_db
+    if weekly_volume(_engine, db, f).empty:  # the analytics function fails on an empty scope
+        return pd.DataFrame(columns=["annotator_id", "team", "n_prelabelled", "n_accepted", "automation_bias",
+                                     "reason"])
+    return prelabel_acceptance_from_db(_engine, f)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Joining label quality to model metrics...")
+def label_vs_model(_engine: Engine, db: str, f: Filters, run_id: str, metric: str):
+    """``(frame, RegressionResult)`` for one run: per-class label accuracy vs model metric + the OLS fit."""
+    from analytics.correlation import label_model_regression, label_vs_model_from_db
+    frame = label_vs_model_from_db(_engine, f.project_id, run_id, metric=metric, filters=f)
+    return frame, label_model_regression(frame, metric_name=metric.upper() if len(metric) <= 3 else metric)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Comparing dataset versions...")
+def versions(_engine: Engine, db: str, f: Filters, metric: str):
+    """``(versions frame, {'pearson': Correlation, 'spearman': Correlation})``."""
+    from analytics.correlation import version_correlation, versions_from_db
+    v = versions_from_db(_engine, f.project_id, metric=metric, filters=f)
+    return v, (version_correlation(v) if len(v) else {})
+
+
+@st.cache_data(ttl=TTL, show_spinner="Computing calibration...")
+def calibration(_engine: Engine, db: str, project_id: str, run_id: str, bins: int = 10):
+    from analytics.correlation import calibration_from_db
+    return calibration_from_db(_engine, project_id, run_id, bins=bins)
+
+
+# ------------------------------------------------------------------------------------------ consensus
+@st.cache_data(ttl=TTL, show_spinner="Fitting Dawid-Skene annotator skill (can take a few seconds)...")
+def annotator_skill(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
+    from analytics.consensus import annotator_skill_from_db
+    return annotator_skill_from_db(_engine, f)
+
+
+# ------------------------------------------------------------------------------------------ agreement
+@st.cache_data(ttl=TTL, show_spinner="Computing agreement (bootstrap intervals)...")
+def agreement(_engine: Engine, db: str, f: Filters, metric: str = "krippendorff", by: str | None = None):
+    """``agreement_from_db``: an ``Estimate`` or, with ``by``, a frame ``by, value, ci_low, ci_high, n_items,
+    n_annotations, reason``."""
+    from analytics.agreement import agreement_from_db
+    return agreement_from_db(_engine, f, metric=metric, by=by)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Computing per-class agreement...")
+def per_category_agreement(_engine: Engine, db: str, f: Filters, by: str | None = None) -> pd.DataFrame:
+    from analytics.agreement import per_category_agreement_from_db
+    return per_category_agreement_from_db(_engine, f, by=by)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Computing Cohen's kappa for every annotator pair...")
+def pairwise_cohen(_engine: Engine, db: str, f: Filters, min_shared: int = 20) -> pd.DataFrame:
+    from analytics.agreement import pairwise_cohen_from_db
+    return pairwise_cohen_from_db(_engine, f, min_shared=min_shared)
+
+
+# ---------------------------------------------------------------------------------------------- report
+@st.cache_data(ttl=TTL, show_spinner="Building the delivery report...")
+def delivery_report(_engine: Engine, db: str, project_id: str, batch_id: str, _thresholds=None, thresholds_key: str = ""):
+    """``(DeliveryReport, html)`` for one batch (``thresholds_key`` names the thresholds file version)."""
+    from analytics.report import delivery_report as _report, render_delivery_html
+    rep = _report(_engine, project_id, batch_id, thresholds=_thresholds)
+    return rep, render_delivery_html(rep)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Reading schema versions...")
+def schema_versions(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
+    """``sql/ui_schema_versions.sql``: schema_version, first_week, last_week, annotations."""
+    return _ui(_engine, "ui_schema_versions", f)
