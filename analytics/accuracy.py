@@ -177,7 +177,8 @@ def accuracy_from_db(engine: Engine, filters: Filters, by: str | Sequence[str] |
         keys = ("attr:*",)
         params["attr_key"] = _attr_key(groups[0])
     if keys not in DB_GROUPINGS:
-        supported = ", ".join(repr(list(k)) if len(k) > 1 else repr(k[0]) for k in DB_GROUPINGS if k)
+        supported = ", ".join(repr(list(k)) if len(k) > 1 else repr(k[0]) for k in DB_GROUPINGS
+                              if k and k != ("attr:*",))
         raise ValueError(f"accuracy_from_db cannot group by {groups!r}; supported: None, {supported}, 'attr:<key>'")
     counts = query_df(engine, DB_GROUPINGS[keys], **params)
     out_names = [_output_name(g) for g in groups]

@@ -5,8 +5,9 @@ the pairwise Cohen matrix, each with a confidence interval.
 Input is the long annotation frame ``item_id, annotator_id, label`` (+ grouping columns); rows with a missing
 label are missing ratings. The *unit* of agreement is an item within a group: with ``by='team'`` an item's
 annotations from two teams are two units, so the agreement is within-team. Items with a single rating carry no
-agreement information; they are left out of every observed-agreement term (see the formulas below for the one
-place they enter: Gwet's chance terms).
+agreement information; they are left out of every observed-agreement term and enter only the chance terms of
+Fleiss' kappa and Gwet's AC1 (as in Gwet 2014). ``n_items`` (= ``Estimate.n``) counts the units with 2+ ratings
+and ``n_annotations`` their ratings.
 
 Notation, per unit ``u``: ``n_uc`` ratings of category ``c``, ``n_u = sum_c n_uc`` ratings in all; ``N`` units
 with ``n_u >= 2`` ("pairable"), ``n = sum_u n_u`` pairable values.
@@ -53,9 +54,8 @@ than half of the replicates are defined. Every metric is a dimensionless coeffic
 from __future__ import annotations
 
 import hashlib
-import math
 import warnings
-from typing import Any, Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -71,6 +71,8 @@ __all__ = [
     "DB_GROUPS",
     "N_BUCKETS",
     "BUCKET_IDS",
+    "NOMINAL_STATS",
+    "COINCIDENCE_STATS",
     "item_bucket",
     "numeric_labels",
     "bucket_stats",

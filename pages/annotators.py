@@ -16,7 +16,7 @@ from analytics.results import wilson_interval
 from ui import data
 from ui.charts import BLUE, COLOUR, heatmap, rows_height, style
 from ui.common import (
-    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, page_header, small_n, status_mark, table,
+    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_pct, page_header, small_n, status_mark, table,
     url_selectbox, week_start,
 )
 
@@ -37,10 +37,17 @@ if act.empty:
 end = f.date_to or dt.date.today()
 hf = f.replace(date_from=week_start(end) - dt.timedelta(weeks=25), date_to=end)
 baseline_weeks = int(c.thresholds.setting("drift_baseline_weeks", c.project_id))
-drift = data.annotator_drift(c.engine, c.db, hf, baseline_weeks, c.thresholds.drift_alpha(c.project_id))
+drift, drift_err = data.annotator_drift(c.engine, c.db, hf, baseline_weeks, c.thresholds.drift_alpha(c.project_id))
 acc = data.accuracy(c.engine, c.db, f, "annotator_id", small_n=sn)
 pre = data.prelabel(c.engine, c.db, hf)  # automation bias: judged on the same 26 weeks as drift
-skill = data.annotator_skill(c.engine, c.db, f)
+# Dawid-Skene reads one row per annotation of multiply-labelled items (not a small aggregate): automatic on
+# project-slice scale, on request beyond it.
+DS_AUTO_LIMIT = 500_000
+n_scope = int(act["annotations"].sum())
+if n_scope <= DS_AUTO_LIMIT or st.session_state.get("ds_go"):
+    skill = data.annotator_skill(c.engine, c.db, f)
+else:
+    skill = pd.DataFrame()
 
 # ------------------------------------------------------------------------------------------ leaderboard
 lb = act[["annotator_id", "team", "annotations", "items", "items_per_hour", "median_seconds"]].copy()
@@ -72,6 +79,11 @@ lb["status"] = [status_mark(s, fl or "no flag") for s, fl in zip(status, flags)]
 lb = lb.sort_values(["accuracy", "annotator_id"], na_position="last")
 
 st.subheader("Leaderboard")
+if drift_err:
+    st.warning(f"Drift could not be tested: {drift_err}.", icon=":material/warning:")
+if n_scope > DS_AUTO_LIMIT:
+    st.toggle(f"Fit Dawid-Skene on these {n_scope:,} annotations (agreement with consensus and estimated "
+              "accuracy columns; may take a minute; narrow the dates to make it faster)", key="ds_go")
 n_flag = sum(1 for fl in flags if ("drift" in fl or "automation bias" in fl))
 st.caption(f"{len(lb)} annotators; {n_flag} flagged for drift or automation bias. Accuracy: Wilson 95% interval "
            f"over gold-scored annotations (n gold); grey when n < {sn}. Agreement with consensus and estimated "

@@ -3,13 +3,12 @@ empty and thin cells marked, QA rate per class against its minimum, and a form t
 stratified QA sample."""
 from __future__ import annotations
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.coverage import coverage_summary
 from ui import data
-from ui.charts import BLUE, COLOUR, heatmap, hbar, rows_height, style, top_n
+from ui.charts import COLOUR, heatmap, hbar, rows_height, style, top_n
 from ui.common import (
     csv_bytes, ctx, empty_state, fmt_n, fmt_num, fmt_pct, page_header, small_n, status_mark, table, url_radio,
     url_selectbox,

@@ -3,11 +3,10 @@
 'Download report' gives the same content as one self-contained HTML file."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from ui import data
-from ui.charts import COLOUR, forest
+from ui.charts import forest
 from ui.common import (
     ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, page_header, small_n, status_badge, status_mark,
     table, url_selectbox,

@@ -59,13 +59,15 @@ else:
         fig = go.Figure()
         sizes = ok["support"].fillna(0).to_numpy(float)
         size = 8 + 30 * np.sqrt(sizes / sizes.max()) if sizes.max() > 0 else np.full(len(ok), 10.0)
-        fit = getattr(res, "fit", None)  # optional fitted line + 95% band from analytics
-        if isinstance(fit, pd.DataFrame) and not fit.empty:
-            fig.add_trace(go.Scatter(x=list(fit.iloc[:, 0] * 100) + list(fit.iloc[:, 0] * 100)[::-1],
+        # Fitted line with its 95% band, when analytics provides it: RegressionResult.fit, a frame
+        # ``label_quality, fit, ci_low, ci_high`` (requested from correlation.py; the page draws, never fits).
+        fit = getattr(res, "fit", None)
+        if isinstance(fit, pd.DataFrame) and not fit.empty and "label_quality" in fit.columns:
+            fig.add_trace(go.Scatter(x=list(fit["label_quality"] * 100) + list(fit["label_quality"] * 100)[::-1],
                                      y=list(fit["ci_high"] * 100) + list(fit["ci_low"] * 100)[::-1], fill="toself",
                                      fillcolor="rgba(47,102,144,0.15)", line=dict(width=0), name="95% band",
                                      hoverinfo="skip"))
-            fig.add_trace(go.Scatter(x=fit.iloc[:, 0] * 100, y=fit["fit"] * 100, mode="lines", name="OLS fit",
+            fig.add_trace(go.Scatter(x=fit["label_quality"] * 100, y=fit["fit"] * 100, mode="lines", name="OLS fit",
                                      line=dict(color=BLUE, width=2)))
         fig.add_trace(go.Scatter(
             x=ok["label_accuracy"] * 100, y=ok["model_metric"] * 100, mode="markers+text",

@@ -150,8 +150,11 @@ st.caption(f"Annotator drift and automation bias over the 26 weeks up to the cho
            "Each alert opens the page and filters that explain it.")
 alerts: list[tuple[str, str, str, dict]] = []  # (status, text, page key, extra query params)
 
-drift = data.annotator_drift(c.engine, c.db, hf, int(c.thresholds.setting("drift_baseline_weeks", c.project_id)),
-                             c.thresholds.drift_alpha(c.project_id))
+drift, drift_err = data.annotator_drift(c.engine, c.db, hf,
+                                        int(c.thresholds.setting("drift_baseline_weeks", c.project_id)),
+                                        c.thresholds.drift_alpha(c.project_id))
+if drift_err:
+    alerts.append(("grey", f"**Annotator drift not tested**: {drift_err}.", "annotators", {}))
 for r in drift[drift["drift"].astype(bool)].itertuples() if not drift.empty else []:
     alerts.append(("red" if c.thresholds.rule("annotator_drift").severity == "fail" else "amber",
                    f"**Annotator drift: {r.annotator_id}**: accuracy vs gold fell from {fmt_pct(r.baseline_acc)} "

@@ -3,6 +3,8 @@
 -- The unit is an item within a group: with :by = 'team' an item's annotations from different teams are
 -- different units (agreement within a team, by the annotation's annotator's team).
 -- :by is NULL (one group) or one of 'week', 'team', 'schema_version', 'batch_id', 'split'; grp is its text value.
+-- The group is carried as typed columns (g_date, g_text, g_int: all NULL but the chosen one) so the two big
+-- aggregations never build strings; it becomes text only on the final (small) result.
 -- bucket = ascii(substr(md5(item_id), 1, 1)) * 4 + ascii(substr(md5(item_id), 2, 1)) % 4 (docs/ARCHITECTURE.md).
 -- Per unit u: n_uc ratings of the label, n_u ratings in all. Sums over the units of the bucket:
 --   n_pairable = n_uc (units with n_u >= 2), o_cc = n_uc (n_uc - 1) / (n_u - 1),
@@ -12,23 +14,20 @@
 WITH
 -- @include filtered_annotations
 , unit_label AS (
-    SELECT CASE CAST(:by AS VARCHAR)
-               WHEN 'week' THEN CAST(week AS VARCHAR)
-               WHEN 'team' THEN team
-               WHEN 'schema_version' THEN CAST(schema_version AS VARCHAR)
-               WHEN 'batch_id' THEN batch_id
-               WHEN 'split' THEN split
-           END AS grp,
+    SELECT CASE WHEN CAST(:by AS VARCHAR) = 'week' THEN week END AS g_date,
+           CASE CAST(:by AS VARCHAR) WHEN 'team' THEN team WHEN 'batch_id' THEN batch_id
+                                     WHEN 'split' THEN split END AS g_text,
+           CASE WHEN CAST(:by AS VARCHAR) = 'schema_version' THEN schema_version END AS g_int,
            item_id, label, COUNT(*) AS n_uc
     FROM fa
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2, 3, 4, 5
 ), unit_label_n AS (
-    SELECT grp, item_id, label, n_uc,
-           CAST(SUM(n_uc) OVER (PARTITION BY grp, item_id) AS BIGINT) AS n_u,
+    SELECT g_date, g_text, g_int, label, n_uc,
+           CAST(SUM(n_uc) OVER (PARTITION BY g_date, g_text, g_int, item_id) AS BIGINT) AS n_u,
            md5(item_id) AS h
     FROM unit_label
 )
-SELECT grp,
+SELECT COALESCE(CAST(g_date AS VARCHAR), g_text, CAST(g_int AS VARCHAR)) AS grp,
        ascii(substr(h, 1, 1)) * 4 + ascii(substr(h, 2, 1)) % 4 AS bucket,
        label,
        CAST(SUM(CASE WHEN n_u > 1 THEN n_uc ELSE 0 END) AS BIGINT) AS n_pairable,
@@ -39,4 +38,4 @@ SELECT grp,
        CAST(SUM(CASE WHEN n_u > 1 THEN 1 ELSE 0 END) AS BIGINT) AS items_with_label,
        CAST(SUM(CASE WHEN n_u = 1 THEN 1 ELSE 0 END) AS BIGINT) AS n_single
 FROM unit_label_n
-GROUP BY 1, 2, 3
+GROUP BY g_date, g_text, g_int, 2, 3

@@ -156,10 +156,10 @@ GROUPINGS = [None, "gold_label", "annotator_id", "team", "week", "batch_id", ["a
 # ----------------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("correct, n, low, high", [
-    (81, 263, 0.2553, 0.3662),  # Newcombe (1998) Stat Med 17:857, Table I, example (a), method 3 (Wilson score)
-    (15, 148, 0.0624, 0.1605),  # Newcombe (1998) Table I, example (b), method 3
-    (0, 20, 0.0, 0.1611),  # Newcombe (1998) Table I, example (c), method 3
-    (1, 29, 0.0061, 0.1718),  # Newcombe (1998) Table I, example (d), method 3
+    (81, 263, 0.2553, 0.3662),  # Newcombe (1998) Stat Med 17:857-872, Table I, 81/263, method 3 (Wilson score)
+    (15, 148, 0.0624, 0.1605),  # Newcombe (1998) Table I, 15/148, method 3
+    (0, 20, 0.0, 0.1611),  # Newcombe (1998) Table I, 0/20, method 3
+    (1, 29, 0.0061, 0.1718),  # Newcombe (1998) Table I, 1/29, method 3
 ])
 def test_accuracy_estimate_matches_newcombe_table_1(correct, n, low, high):
     est = accuracy_estimate(correct, n)
@@ -169,7 +169,7 @@ def test_accuracy_estimate_matches_newcombe_table_1(correct, n, low, high):
 
 
 def test_accuracy_by_reproduces_newcombe_through_a_frame():
-    # 81 correct of 263 scored annotations -> Newcombe (1998) Table I (a): 0.2553, 0.3662
+    # 81 correct of 263 scored annotations -> Newcombe (1998) Table I, 81/263: 0.2553, 0.3662
     df = pd.DataFrame({"item_id": [f"i{k}" for k in range(263)], "annotator_id": "u",
                        "label": ["a"] * 81 + ["b"] * 182, "gold_label": "a"})
     row = accuracy_by(df).iloc[0]
@@ -298,7 +298,7 @@ def test_stratified_matches_unit_level_textbook_computation(rows):
     for (c, n, Nh), w in zip(rows, W):
         y = np.r_[np.ones(c), np.zeros(n - c)]
         est += w * y.mean()
-        var += w ** 2 * (1 - n / Nh) * y.var(ddof=1) / n  # Cochran (1977) eq. 5.6 with s_h^2
+        var += w ** 2 * (1 - n / Nh) * y.var(ddof=1) / n  # Cochran (1977) ch. 5: v(ybar_st) with s_h^2
     assert res.stratified.value == pytest.approx(est, abs=1e-12)
     assert res.se == pytest.approx(math.sqrt(var), abs=1e-12)
     assert 0 <= res.stratified.ci_low <= res.stratified.value <= res.stratified.ci_high <= 1

@@ -281,8 +281,8 @@ def test_cohen_matches_sklearn_and_statsmodels(frame, weights):
     assert ours.value == pytest.approx(sm, abs=1e-9)
 
 
-@FAST
-@given(rating_frames(complete=True, min_annotators=2, max_annotators=4))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rating_frames(complete=True, min_annotators=2, max_annotators=4, max_items=15))
 def test_nltk_alpha_pi_kappa(frame):
     from nltk.metrics.agreement import AnnotationTask
 
@@ -301,6 +301,7 @@ def test_nltk_alpha_pi_kappa(frame):
 
 
 @FAST
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # statsmodels divides by 0 for its z test at kappa = 1
 @given(rating_frames(complete=True, min_annotators=3, max_annotators=5, max_items=30))
 def test_pairwise_cohen_matches_sklearn_and_statsmodels_se(frame):
     from sklearn.metrics import cohen_kappa_score
@@ -504,7 +505,7 @@ def test_bootstrap_equals_item_bootstrap_when_items_have_own_buckets():
     df = wide_to_long(KRIPP_2011)
     buckets = ag.item_bucket(df["item_id"])
     assert buckets.groupby(df["item_id"]).first().nunique() == df["item_id"].nunique()  # 12 distinct buckets
-    n_boot, seed = 200, 4
+    n_boot, seed = 100, 4
     est = ag.krippendorff_alpha(df, n_boot=n_boot, seed=seed)
     U = np.random.default_rng(seed).random((n_boot, ag.N_BUCKETS))
     items = sorted(df["item_id"].unique(), key=lambda i: int(ag.item_bucket(pd.Series([i]))[0]))

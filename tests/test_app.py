@@ -339,3 +339,37 @@ def test_dashboard_queries_agree_on_duckdb_and_postgres(demo_engine, demo_pg_url
             pd.testing.assert_frame_equal(a.drop(columns=num), b.drop(columns=num), check_dtype=False, obj=name)
     finally:
         pg.dispose()
+
+
+def test_first_run_builds_the_embedded_demo_database(tmp_path, monkeypatch):
+    """With no database configured and no embedded file yet, the app builds it first, with a visible status."""
+    import analytics.db
+    import analytics.demo
+
+    monkeypatch.syspath_prepend(str(ROOT))
+    import ui.common
+
+    path = tmp_path / "data" / "labelqa.duckdb"
+    monkeypatch.delenv("LABELQA_DB_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here
+    monkeypatch.setattr(analytics.db, "DEFAULT_DB_PATH", path)
+    monkeypatch.setattr(ui.common, "DEFAULT_DB_PATH", path)
+    monkeypatch.setattr(analytics.demo, "DEFAULT_ANNOTATIONS", 8_000)
+    monkeypatch.setattr(analytics.db, "ROOT", tmp_path)  # secrets.toml lookup falls back to ROOT
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert path.exists()
+    assert [s.label for s in at.status] == ["Demo database ready"]
+    assert at.title[0].value == "Weekly overview"
+
+
+def test_switching_project_resets_the_project_filters(demo_db):
+    at = open_page("coverage", project="streetscene", team="team_a")
+    assert at.query_params["team"] == "team_a"
+    at.selectbox(key="f_project").select("retail").run()
+    assert not at.exception
+    assert at.query_params["project"] == "retail"
+    assert "team" not in at.query_params  # the other project's team does not carry over
+    assert at.title[0].value == "Class coverage"
+    dist = next(df.value for df in at.dataframe if "item_share" in df.value.columns)
+    assert "car" not in set(dist["label"])  # retail's own taxonomy, nothing of streetscene

@@ -6,6 +6,7 @@ Chromium missing: skipped locally, a failure when ``CI=true`` (scripts/test.sh i
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -53,10 +54,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(demo_url, tmp_path_factory):
     _need(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        _need(False, "playwright is not installed")
+    _need(importlib.util.find_spec("playwright") is not None, "playwright is not installed")
     port = _free_port()
     env = {**os.environ, "LABELQA_DB_URL": demo_url}
     log = tmp_path_factory.mktemp("streamlit") / "server.log"

@@ -159,9 +159,10 @@ def hbar(df: pd.DataFrame, label: str, value: str, title: str, x_title: str, log
                            text=d[text] if text else None, textposition="outside" if text else None,
                            cliponaxis=False))
     for x, t, c in refs:
-        # On a log axis plotly places shapes in log10 units.
-        fig.add_vline(x=float(np.log10(x)) if log else x, line=dict(color=c, dash="dash", width=1.5),
-                      annotation=dict(text=t, font=dict(size=11, color=c)), annotation_position="top")
+        # A line trace in data coordinates (vline shapes on log axes are placed in log units).
+        fig.add_trace(go.Scatter(x=[x, x], y=[names[0], names[-1]], mode="lines+text", text=[t, ""],
+                                 textposition="top right", textfont=dict(size=11, color=c),
+                                 line=dict(color=c, dash="dash", width=1.5), hoverinfo="skip", showlegend=False))
     style(fig, title, x_title + (" (log scale)" if log else ""), label_title, height=rows_height(len(d)), legend=False)
     fig.update_yaxes(autorange="reversed", type="category", tickmode="linear")
     if log:

@@ -8,7 +8,7 @@ the result into the widgets, and writes the canonical values back. A widget chan
 its ``on_change`` callback (which runs before the script). Streamlit drops the query string when the
 user follows the sidebar navigation, so the last filters are also kept in Session State and restored
 when a page opens with none in its URL. Page-specific choices (``week``, ``annotator``, ``metric`` ...)
-use the same mechanism through ``url_selectbox`` and friends.
+use the same mechanism through ``url_selectbox`` and ``url_radio``.
 """
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ from analytics.thresholds import Thresholds, ThresholdsError, default_path, load
 
 __all__ = [
     "PAGES", "FILTER_KEYS", "Ctx", "setup", "ctx", "get_engine", "prepare_database", "get_thresholds",
-    "url_selectbox", "url_radio", "url_multiselect", "url_text", "link_params", "page_link",
-    "STATUS", "status_badge", "status_icon", "status_mark", "fmt_num", "fmt_pct", "fmt_ci", "fmt_n", "fmt_estimate",
+    "url_selectbox", "url_radio", "link_params",
+    "STATUS", "status_badge", "status_icon", "status_mark", "fmt_num", "fmt_pct", "fmt_ci", "fmt_n",
     "fmt_date", "empty_state", "table", "csv_bytes", "week_start", "page_header", "small_n",
 ]
 
@@ -421,33 +421,6 @@ def url_radio(label: str, options: Sequence[Any], param: str, default: Any = Non
     return value
 
 
-def url_multiselect(label: str, options: Sequence[Any], param: str, default: Sequence[Any] = (),
-                    format_func: Callable[[Any], str] = str, where: Any = None, help: str | None = None) -> list:
-    """A multiselect whose values live in ``?param=a,b``."""
-    where = where or st
-    options = list(options)
-    by_str = {_opt_str(o): o for o in options}
-    raw = st.query_params.get(param)
-    if raw is not None:
-        value = [by_str[s] for s in raw.split(",") if s in by_str]
-    else:
-        value = [o for o in default if o in options]
-    wkey = f"p_{param}"
-    _sync_widget(wkey, value)
-
-    def cb():
-        _set_param(param, ",".join(_opt_str(o) for o in st.session_state[wkey]) or None)
-
-    where.multiselect(label, options, key=wkey, format_func=format_func, on_change=cb, help=help)
-    _set_param(param, ",".join(_opt_str(o) for o in value) or None)
-    return value
-
-
-def url_text(param: str, default: str | None = None) -> str | None:
-    """A plain query parameter (no widget)."""
-    return st.query_params.get(param, default)
-
-
 def link_params(c: Ctx | None = None, **extra: Any) -> dict[str, str]:
     """Query parameters of a link to another page: the current filters plus ``extra`` (None drops one)."""
     c = c or ctx()
@@ -456,11 +429,6 @@ def link_params(c: Ctx | None = None, **extra: Any) -> dict[str, str]:
             "schema": f.schema_version, "split": f.split}
     base.update(extra)
     return {k: _opt_str(v) for k, v in base.items() if v is not None and v != ""}
-
-
-def page_link(page: str, label: str, c: Ctx | None = None, icon: str | None = None, **extra: Any) -> None:
-    """A link to ``PAGES[page]`` that carries the filters and ``extra`` query parameters."""
-    st.page_link(PAGES[page][0], label=label, icon=icon, query_params=link_params(c, **extra))
 
 
 # ------------------------------------------------------------------------------------------- status
@@ -527,22 +495,6 @@ def fmt_ci(lo, hi, pct: bool = False, digits: int | None = None) -> str:
     f = (lambda v: fmt_pct(v, digits if digits is not None else 1)) if pct else (
         lambda v: fmt_num(v, digits if digits is not None else 3))
     return f"95% CI {f(lo)}–{f(hi)}"
-
-
-def fmt_estimate(value, lo=None, hi=None, n=None, pct: bool = False, unit: str = "", reason: str | None = None,
-                 small: int | None = None, what_n: str = "") -> str:
-    """'91.2% (95% CI 90.1–92.3%, n = 1,234)'; undefined values show their reason."""
-    if reason or _nan(value):
-        return f"– ({reason or 'not defined'}{', ' + fmt_n(n) if not _nan(n) else ''})"
-    v = fmt_pct(value) if pct else fmt_num(value)
-    parts = []
-    if lo is not None and hi is not None:
-        parts.append(fmt_ci(lo, hi, pct))
-    if n is not None:
-        parts.append(fmt_n(n) + (f" {what_n}" if what_n else ""))
-    if small is not None and not _nan(n) and int(n) < small:
-        parts.append("small sample")
-    return f"{v}{unit}" + (f" ({', '.join(parts)})" if parts else "")
 
 
 def fmt_date(d) -> str:

@@ -174,8 +174,10 @@ def weekly_accuracy(_engine: Engine, db: str, f: Filters, by: str | None = None)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Testing annotators for drift...")
-def annotator_drift(_engine: Engine, db: str, f: Filters, baseline_weeks: int, alpha: float) -> pd.DataFrame:
-    """``annotator_drift`` on the weekly per-annotator accuracy of ``f`` (empty frame without gold)."""
+def annotator_drift(_engine: Engine, db: str, f: Filters, baseline_weeks: int, alpha: float
+                    ) -> tuple[pd.DataFrame, str | None]:
+    """``annotator_drift`` on the weekly per-annotator accuracy of ``f``: ``(frame, None)``, or an empty frame and
+    the reason the test could not run (no gold in scope, or the test failed on this data), which pages show."""
     from analytics.drift import annotator_drift as _drift, weekly_accuracy_from_db
     empty = pd.DataFrame(columns=["annotator_id", "drift", "start_week", "baseline_acc", "recent_acc", "delta",
                                   "delta_ci_low", "delta_ci_high", "p_value", "n_baseline", "n_recent", "method",
@@ -185,10 +187,13 @@ def annotator_drift(_engine: Engine, db: str, f: Filters, baseline_weeks: int, a
     except ValueError as exc:  # no gold-scored annotation in scope: nothing to test
         if "no gold" not in str(exc):
             raise
-        return empty
+        return empty, "no gold-scored annotation in the 26 weeks"
     if weekly.empty or int(weekly["n"].sum()) == 0:
-        return empty
-    return _drift(weekly, baseline_weeks=baseline_weeks, alpha=alpha)
+        return empty, "no gold-scored annotation in the 26 weeks"
+    try:
+        return _drift(weekly, baseline_weeks=baseline_weeks, alpha=alpha), None
+    except ValueError as exc:  # analytics could not run the test on this data: say so, do not hide the page
+        return empty, f"the drift test failed on this data ({exc})"
 
 
 @st.cache_data(ttl=TTL, show_spinner="Testing the label distribution for shifts...")
