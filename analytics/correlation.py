@@ -40,9 +40,12 @@ __all__ = [
     "calibration",
     "calibration_from_db",
     "SMALL_N_CLASSES",
+    "FIT_GRID_POINTS",
 ]
 
 SMALL_N_CLASSES = 8  # fewer classes (points) than this: a regression across classes is descriptive only
+FIT_GRID_POINTS = 50  # points of the fitted line RegressionResult.fit
+_FIT_COLS = ["label_quality", "fit", "ci_low", "ci_high"]
 _Z95 = float(stats.norm.ppf(0.975))
 
 
@@ -181,7 +184,12 @@ class RegressionResult:
       (``Intercept``, ``label_quality``, ``np.log(support)``) with ``coef, se, ci_low, ci_high, p`` (95%);
     - ``r2``, ``n`` (classes used), ``partial``: partial correlation of metric and quality given log(support);
     - ``small_n``: fewer than ``SMALL_N_CLASSES`` classes; ``summary``: the result in plain words;
-    - ``reason``: why nothing could be estimated (then the numbers are NaN).
+    - ``reason``: why nothing could be estimated (then the numbers are NaN);
+    - ``fit``: the fitted line for a scatter of metric vs quality, frame ``label_quality, fit, ci_low, ci_high``
+      on a grid of ``FIT_GRID_POINTS`` quality values spanning the observed range, with log(support) held at its
+      median across classes; ``ci_low``/``ci_high`` are the 95% confidence band of the mean (statsmodels
+      ``get_prediction(...).summary_frame(alpha=0.05)`` ``mean_ci_lower/upper``, t on n - 3 df). Fractions like
+      the inputs. Empty (same columns) when ``reason`` is set.
     """
 
     n: int
@@ -193,6 +201,7 @@ class RegressionResult:
     small_n: bool
     summary: str
     reason: str | None = None
+    fit: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=_FIT_COLS))
 
     @property
     def quality_effect(self) -> pd.Series:
@@ -253,7 +262,15 @@ def label_model_regression(frame: pd.DataFrame, quality_col: str = "label_accura
         text += " The interval includes 0: no clear association at this sample size."
     if small:
         text = f"Only {n} classes (< {SMALL_N_CLASSES}): read as descriptive. " + text
-    return RegressionResult(n, pr, sp, coefs, float(fit.rsquared), partial, small, text)
+    # Fitted line at the median class frequency: predict on the grid with support = exp(median log support), so
+    # the formula's np.log(support) evaluates to exactly that median.
+    grid = np.linspace(data["label_quality"].min(), data["label_quality"].max(), FIT_GRID_POINTS)
+    new = pd.DataFrame({"label_quality": grid, "support": np.exp(np.median(log_s))})
+    band = fit.get_prediction(new).summary_frame(alpha=0.05)
+    line = pd.DataFrame({"label_quality": grid, "fit": band["mean"].to_numpy(float),
+                         "ci_low": band["mean_ci_lower"].to_numpy(float),
+                         "ci_high": band["mean_ci_upper"].to_numpy(float)})
+    return RegressionResult(n, pr, sp, coefs, float(fit.rsquared), partial, small, text, fit=line)
 
 
 # --------------------------------------------------------------------------------------------------------------

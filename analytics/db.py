@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import pandas as pd
-from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy import bindparam, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
@@ -91,7 +91,15 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
     elif url.startswith("postgresql"):
         if read_only:
             kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if url.startswith("duckdb"):
+        # No progress bar on stderr from long queries (it would end up in the dashboard's server log).
+        event.listen(engine, "connect", _quiet_duckdb)
+    return engine
+
+
+def _quiet_duckdb(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("SET enable_progress_bar = false")
 
 
 @lru_cache(maxsize=None)

@@ -28,6 +28,7 @@ __all__ = [
     "weekly_accuracy_from_db",
     "weekly_agreement_from_db",
     "annotator_drift",
+    "control_limits",
     "label_counts",
     "label_shift",
     "label_shift_from_db",
@@ -187,7 +188,9 @@ def annotator_drift(weekly: pd.DataFrame, baseline_weeks: int = 8, alpha: float 
     - Recent window: the last ``recent_weeks`` calendar weeks of the frame (default ``baseline_weeks``).
     - Test: one-sided pooled two-proportion z-test, H1 recent accuracy < baseline accuracy; ``p_value`` per
       annotator at level ``alpha`` (``correction='bonferroni'`` multiplies by the number of annotators tested).
-      Annotators with fewer than ``min_n`` scored annotations in either window are not tested (``reason``).
+      Annotators with fewer than ``min_n`` scored annotations in either window are not tested (``reason``);
+      an annotator whose scored work is all in the recent window (``"no baseline weeks ..."``) or all before it
+      (``"no recent weeks ..."``) gets ``drift = False``, NaN ``p_value`` and that reason.
     - Start of the drop (``drift`` rows only): Bernoulli CUSUM of the weekly deficit against the midpoint of the
       baseline and recent accuracies, ``C_t = sum_{s<=t} (k n_s - correct_s)`` with ``k = (p_base + p_recent)/2``
       (Page 1954); the change point is the week after the minimum of ``C`` preceding the CUSUM's maximum
@@ -236,7 +239,10 @@ def annotator_drift(weekly: pd.DataFrame, baseline_weeks: int = 8, alpha: float 
 
     # CUSUM change point, one grouped pass over all annotators (the Lindley recursion
     # S_t = max(0, S_{t-1} + d_t) equals C_t - min(0, min_{s<=t} C_s)).
-    k_ref = pd.Series((pb + pr) / 2, index=t.index)
+    # An annotator with no baseline or no recent weeks has no reference accuracy; a finite placeholder keeps the
+    # grouped CUSUM free of NaN (idxmax fails on an all-NaN group). Such annotators are never tested, so their
+    # change point is never reported.
+    k_ref = pd.Series(np.where(np.isfinite(pb) & np.isfinite(pr), (pb + pr) / 2, 0.0), index=t.index)
     d = k_ref.reindex(w["annotator_id"]).to_numpy() * w["n"].to_numpy() - w["correct"].to_numpy()
     w["C"] = pd.Series(d).groupby(w["annotator_id"]).cumsum().to_numpy()
     run_min = np.minimum(w.groupby("annotator_id")["C"].cummin().to_numpy(), 0.0)
@@ -258,7 +264,8 @@ def annotator_drift(weekly: pd.DataFrame, baseline_weeks: int = 8, alpha: float 
 
     reason = np.full(len(t), None, dtype=object)
     reason[~tested] = f"fewer than {min_n} gold-scored annotations in the baseline or recent window"
-    reason[(bn == 0) | (rn == 0)] = "no gold-scored annotations in the baseline or recent window"
+    reason[rn == 0] = "no recent weeks: no gold-scored annotations in the recent window"
+    reason[bn == 0] = "no baseline weeks: no gold-scored annotations before the recent window"
     method = (f"one-sided two-proportion z-test, last {recent_weeks} weeks vs the annotator's first "
               f"{baseline_weeks} weeks, alpha {alpha}" + (", Bonferroni" if correction == "bonferroni" else "")
               + "; start by Bernoulli CUSUM (Page 1954; Hinkley 1971)")
@@ -278,6 +285,36 @@ def annotator_drift(weekly: pd.DataFrame, baseline_weeks: int = 8, alpha: float 
         "reason": _reasons(reason),
     })
     return out.sort_values(["p_value", "annotator_id"], kind="stable", na_position="last").reset_index(drop=True)
+
+
+def control_limits(baseline_rate, n, sigmas: float = 3.0):
+    """Shewhart p-chart control limits for a weekly proportion (accuracy) around a baseline rate.
+
+    ``low, high = p0 -+ sigmas * sqrt(p0 (1 - p0) / n)``, clipped to [0, 1] (Montgomery, *Introduction to
+    Statistical Quality Control*, 7th ed., section 7.2.1, the p chart with variable sample size). ``p0`` is the
+    baseline proportion (fraction) and ``n`` each week's number of scored units; the limits are where that week's
+    observed proportion falls with probability about 99.73% (``sigmas = 3``) if the annotator is still at
+    baseline. This is the acceptance region of the observed proportion given ``p0``, which is what a control chart
+    needs; a Wilson interval at 0.9973 answers the inverse question (plausible true rates given an observed one)
+    and is not used. At ``p0`` = 0 or 1 the limits collapse onto ``p0`` (any deviation is out of control).
+
+    Vectorised over ``n`` (and ``p0``). Returns ``(low, high)`` as floats for scalar input, arrays otherwise; NaN
+    where ``n <= 0`` or ``p0`` is NaN.
+    """
+    p0 = np.asarray(baseline_rate, dtype=float)
+    nn = np.asarray(n, dtype=float)
+    if np.any((p0 < 0) | (p0 > 1)):
+        raise ValueError("baseline_rate must be a proportion in [0, 1]")
+    if not sigmas > 0:
+        raise ValueError(f"sigmas must be positive; got {sigmas!r}")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = sigmas * np.sqrt(p0 * (1 - p0) / nn)
+        ok = (nn > 0) & np.isfinite(p0)
+        low = np.where(ok, np.clip(p0 - half, 0.0, 1.0), np.nan)
+        high = np.where(ok, np.clip(p0 + half, 0.0, 1.0), np.nan)
+    if low.ndim == 0:
+        return float(low), float(high)
+    return low, high
 
 
 # --------------------------------------------------------------------------------------------------------------

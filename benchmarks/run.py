@@ -167,6 +167,23 @@ def run_group(case: str, impls: list, spec_base: dict, workdir: Path, timeout: f
     return rows
 
 
+def _describe(ans: Any) -> str:
+    """The answer in a table cell: a scalar in full, else what the compared arrays hold."""
+    if isinstance(ans, float):
+        return f"{ans:.12f}"
+    if not isinstance(ans, dict):
+        return ""
+    if "posteriors" in ans:
+        shape = ans["posteriors"]["shape"] if isinstance(ans["posteriors"], dict) else \
+            [len(ans["posteriors"]), len(ans["posteriors"][0])]
+        return f"posteriors {shape[0]:,} x {shape[1]}"
+    for key, what in (("week", "weeks"), ("gold_label", "classes")):
+        if key in ans:
+            vals = ans["value"] if "value" in ans else ans["accuracy"]
+            return f"{len(ans[key])} {what}, {min(vals):.4f} .. {max(vals):.4f}"
+    return "see JSON"
+
+
 def _fmt_row(r: dict) -> str:
     if r["status"] == "ok":
         ratio = r["ratio_to_fastest_peer"]
@@ -176,8 +193,7 @@ def _fmt_row(r: dict) -> str:
             ratio_s = f"{ratio:.3f} ({1 / ratio:.1f}x faster)"
         else:
             ratio_s = f"{ratio:.2f}"
-        ans = r.get("answer")
-        ans_s = f"{ans:.12f}" if isinstance(ans, float) else "see JSON"
+        ans_s = _describe(r.get("answer"))
         diff = "ref" if r.get("reference") else f"{r['max_abs_diff']:.1e}"
         return (f"| {r['label']} | {r['best_s']:.3f} | {ratio_s} | {r['mem_delta_mib']:.0f} | "
                 f"{r['rss_peak_mib']:.0f} | {ans_s} | {diff} |")

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.accuracy import confusion_matrix, per_class_prf
-from analytics.results import wilson_interval
+from analytics.drift import control_limits
 from ui import data
 from ui.charts import BLUE, COLOUR, heatmap, rows_height, style
 from ui.common import (
@@ -43,14 +43,15 @@ pre = data.prelabel(c.engine, c.db, hf)  # automation bias: judged on the same 2
 # Dawid-Skene reads one row per annotation of multiply-labelled items (not a small aggregate): automatic on
 # project-slice scale, on request beyond it.
 DS_AUTO_LIMIT = 500_000
-n_scope = int(act["annotations"].sum())
+n_scope = int(act["n_annotations"].sum())
 if n_scope <= DS_AUTO_LIMIT or st.session_state.get("ds_go"):
     skill = data.annotator_skill(c.engine, c.db, f)
 else:
     skill = pd.DataFrame()
 
 # ------------------------------------------------------------------------------------------ leaderboard
-lb = act[["annotator_id", "team", "annotations", "items", "items_per_hour", "median_seconds"]].copy()
+lb = act[["annotator_id", "team", "n_annotations", "n_items", "active_hours", "items_per_hour",
+          "median_seconds_per_item"]].rename(columns={"n_annotations": "annotations", "n_items": "items"})
 lb = lb.merge(acc[["annotator_id", "accuracy", "ci_low", "ci_high", "n"]].rename(columns={"n": "n_gold"}),
               on="annotator_id", how="left")
 if not skill.empty:
@@ -88,10 +89,12 @@ n_flag = sum(1 for fl in flags if ("drift" in fl or "automation bias" in fl))
 st.caption(f"{len(lb)} annotators; {n_flag} flagged for drift or automation bias. Accuracy: Wilson 95% interval "
            f"over gold-scored annotations (n gold); grey when n < {sn}. Agreement with consensus and estimated "
            "accuracy come from a Dawid-Skene model fitted on every multiply-labelled item (no gold needed). "
-           f"Drift and automation bias: judged on the 26 weeks up to {fmt_date(end)}.")
+           f"Drift and automation bias: judged on the 26 weeks up to {fmt_date(end)}. Pace: active hours = recorded "
+           "labelling time (sum of durations); items / hour = timed annotations per active hour; median s / item = "
+           "median recorded duration.")
 table(lb, "annotator_leaderboard", "lb_table", status_cols=["status"],
       column_order=["annotator_id", "team", "status", "accuracy", "ci_low", "ci_high", "n_gold", "expected_agreement",
-                    "estimated_accuracy", "annotations", "items_per_hour", "median_seconds"],
+                    "estimated_accuracy", "annotations", "active_hours", "items_per_hour", "median_seconds_per_item"],
       column_config={
           "annotator_id": st.column_config.TextColumn("annotator"),
           "status": st.column_config.TextColumn("flags", width="medium"),
@@ -102,7 +105,8 @@ table(lb, "annotator_leaderboard", "lb_table", status_cols=["status"],
           "expected_agreement": st.column_config.NumberColumn("agreement w/ consensus", format="percent"),
           "estimated_accuracy": st.column_config.NumberColumn("Dawid-Skene accuracy", format="percent"),
           "items_per_hour": st.column_config.NumberColumn("items / hour", format="%.0f"),
-          "median_seconds": st.column_config.NumberColumn("median s / item", format="%.1f"),
+          "active_hours": st.column_config.NumberColumn("active hours", format="%.1f"),
+          "median_seconds_per_item": st.column_config.NumberColumn("median s / item", format="%.1f"),
       })
 
 fig = go.Figure()
@@ -161,10 +165,9 @@ else:
         customdata=w[["n"]], hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}% (n = %{customdata[0]})<extra></extra>"))
     if not dr.empty and pd.notna(dr["baseline_acc"].iloc[0]):
         base = float(dr["baseline_acc"].iloc[0])
-        # Control limits: the 99.73% (3-sigma) Wilson interval of the baseline accuracy at each week's n.
-        lo, hi = wilson_interval(base * wk.sort_values("week")["n"].to_numpy(float),
-                                 wk.sort_values("week")["n"].to_numpy(float), confidence=0.9973)
+        # Control limits: 3-sigma p-chart limits around the baseline accuracy at each week's n (analytics).
         ws = wk.sort_values("week")
+        lo, hi = control_limits(base, ws["n"].to_numpy(float), sigmas=3)
         fig.add_trace(go.Scatter(x=ws["week"], y=np.full(len(ws), base * 100), mode="lines", name="baseline",
                                  line=dict(color="#333", dash="dash")))
         fig.add_trace(go.Scatter(x=ws["week"], y=np.asarray(lo) * 100, mode="lines", name="control limits (3σ)",

@@ -10,6 +10,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 import plotly.graph_objects as go
 
+from analytics.activity import week_over_week
 from ui import data
 from ui.charts import BLUE, COLOUR, style
 from ui.common import (
@@ -53,6 +54,7 @@ qa_rule = c.thresholds.rule("qa_rate", "critical", c.project_id), c.thresholds.r
 qa_args = (qa_rule[0].limit, qa_rule[1].limit, qa_rule[0].min_count, qa_rule[1].min_count)
 qa_w = data.qa_coverage(c.engine, c.db, wf, *qa_args)
 qa_p = data.qa_coverage(c.engine, c.db, pf, *qa_args)
+qa_all = data.qa_rate(c.engine, c.db, wf)  # overall share of the week's items with gold or a review
 
 
 def _week_row(frame, w: dt.date) -> dict:
@@ -63,12 +65,10 @@ def _week_row(frame, w: dt.date) -> dict:
     return rows.iloc[0].to_dict() if len(rows) else {}
 
 
-def _delta(now, before, pct: bool) -> str | None:
-    """Week-over-week change of two displayed numbers (formatting only)."""
-    if now is None or before is None or pd.isna(now) or pd.isna(before):
-        return None
-    d = float(now) - float(before)
-    return f"{d * 100:+.1f} pp" if pct else f"{d:+.3f}"
+def _delta(now, before, kind: str, fmt: str) -> str | None:
+    """Format ``analytics.activity.week_over_week`` (the change; None when a week's number is missing)."""
+    ch = week_over_week(now, before, kind)
+    return fmt.format(ch.value) if ch.defined else None
 
 
 def _tile(col, label: str, value: str, delta: str | None, status: str, caption: str, spark=None, help=None,
@@ -99,7 +99,7 @@ cols = st.columns(5)
 
 a_val, a_n = acc_w.get("accuracy"), int(acc_w.get("n") or 0)
 a_def = a_val is not None and not pd.isna(a_val)
-_tile(cols[0], "Accuracy vs gold", fmt_pct(a_val) if a_def else "–", _delta(a_val, acc_p.get("accuracy"), True),
+_tile(cols[0], "Accuracy vs gold", fmt_pct(a_val) if a_def else "–", _delta(a_val, acc_p.get("accuracy"), "proportion", "{:+.1f} pp"),
       c.status("accuracy", a_val, acc_w.get("ci_low"), acc_w.get("ci_high"), a_n, "overall"),
       (f"{fmt_ci(acc_w['ci_low'], acc_w['ci_high'], pct=True)}; {fmt_n(a_n)} gold-scored annotations"
        + ("; small sample" if a_n < sn else "")) if a_def else
@@ -110,7 +110,7 @@ _tile(cols[0], "Accuracy vs gold", fmt_pct(a_val) if a_def else "–", _delta(a_
 
 k_val, k_n = al_w.get("value"), int(al_w.get("n_items") or 0)
 k_def = k_val is not None and not pd.isna(k_val)
-_tile(cols[1], "Agreement α", fmt_num(k_val) if k_def else "–", _delta(k_val, al_p.get("value"), False),
+_tile(cols[1], "Agreement α", fmt_num(k_val) if k_def else "–", _delta(k_val, al_p.get("value"), "score", "{:+.3f}"),
       c.status("krippendorff_alpha", k_val, al_w.get("ci_low"), al_w.get("ci_high"), k_n, "overall"),
       f"{fmt_ci(al_w['ci_low'], al_w['ci_high'])}; {fmt_n(k_n)} items with 2+ labels" if k_def else
       f"Not defined this week ({al_w.get('reason') or 'no item with two or more labels'}).",
@@ -121,22 +121,24 @@ _tile(cols[1], "Agreement α", fmt_num(k_val) if k_def else "–", _delta(k_val,
 n_meet = int(qa_w["meets"].sum()) if not qa_w.empty else 0
 n_meet_p = int(qa_p["meets"].sum()) if not qa_p.empty else None
 _tile(cols[2], "QA coverage", f"{n_meet}/{len(qa_w)}" if not qa_w.empty else "–",
-      (f"{n_meet - n_meet_p:+d} classes" if n_meet_p is not None and not qa_w.empty else None),
+      _delta(n_meet if not qa_w.empty else None, n_meet_p, "count", "{:+d} classes"),
       _qa_status(qa_w),
       f"classes at their minimum QA rate (critical {fmt_pct(qa_rule[0].limit, 0)}, standard "
       f"{fmt_pct(qa_rule[1].limit, 0)}); {fmt_n(int(qa_w['items'].sum()) if not qa_w.empty else 0)} items"
+      + (f"; overall {fmt_pct(qa_all.value)} of items checked ({fmt_ci(qa_all.ci_low, qa_all.ci_high, pct=True)})"
+         if qa_all.defined else "")
       + (f". Below: {', '.join(qa_w.loc[~qa_w['meets'].astype(bool), 'label'].astype(str).head(4))}"
          if not qa_w.empty and n_meet < len(qa_w) else ""),
       help="Per class: items checked by a gold label or a review / items of the class (majority label).")
 
 ann_w, ann_p = _vol(vol, week, "annotations"), _vol(vol, prev, "annotations")
-_tile(cols[3], "Throughput", f"{ann_w:,}", f"{ann_w - ann_p:+,}" if ann_p else None, "grey",
+_tile(cols[3], "Throughput", f"{ann_w:,}", _delta(ann_w, ann_p or None, "count", "{:+,}"), "grey",
       f"annotations this week, on {_vol(vol, week, 'items'):,} items",
       vol["annotations"].tolist() if not vol.empty else None, badge_text="no target",
       help="Annotations created in the week (all sources).")
 
 act_w, act_p = _vol(vol, week, "annotators"), _vol(vol, prev, "annotators")
-_tile(cols[4], "Active annotators", f"{act_w}", f"{act_w - act_p:+d}" if act_p else None, "grey",
+_tile(cols[4], "Active annotators", f"{act_w}", _delta(act_w, act_p or None, "count", "{:+d}"), "grey",
       "with at least one annotation this week", vol["annotators"].tolist() if not vol.empty else None,
       badge_text="no target")
 st.caption(f"Deltas: change from the week of {fmt_date(prev)}. Sparklines: the 26 weeks up to the chosen week. "

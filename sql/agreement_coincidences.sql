@@ -1,34 +1,52 @@
 -- Krippendorff coincidence sums per (group, item bucket, label pair) for ordinal / interval / ratio alpha
 -- (analytics/agreement.py; labels are read as numbers there). Same units, :by and bucket as
--- agreement_bucket_stats.sql. Per unit u with n_u >= 2 ratings, n_uc of label c:
+-- agreement_bucket_stats.sql (and the same never-NULL group key columns g_date, g_text, g_int, so both joins
+-- below are plain equi-joins: PostgreSQL can hash them, unlike IS NOT DISTINCT FROM). Per unit u with
+-- n_u >= 2 ratings, n_uc of label c:
 --   o = n_uc (n_uk - [c = k]) / (n_u - 1) (Krippendorff 2011), prop_sum = n_uc / n_u on the diagonal rows;
 --   n_single = units rated once (on their diagonal row).
 -- Rows: groups x 64 buckets x label pairs that occur together in a unit.
 WITH
 -- @include filtered_annotations
-, unit_label AS (
-    SELECT CASE CAST(:by AS VARCHAR)
-               WHEN 'week' THEN CAST(week AS VARCHAR)
-               WHEN 'team' THEN team
-               WHEN 'schema_version' THEN CAST(schema_version AS VARCHAR)
-               WHEN 'batch_id' THEN batch_id
-               WHEN 'split' THEN split
-           END AS grp,
-           item_id, label, COUNT(*) AS n_uc
+, keyed AS (
+    SELECT CASE WHEN CAST(:by AS VARCHAR) = 'week' THEN week ELSE DATE '1970-01-01' END AS g_date,
+           COALESCE(CASE CAST(:by AS VARCHAR) WHEN 'team' THEN team WHEN 'batch_id' THEN batch_id
+                                              WHEN 'split' THEN split END, '') AS g_text,
+           CASE WHEN CAST(:by AS VARCHAR) = 'schema_version' THEN schema_version
+                WHEN CASE CAST(:by AS VARCHAR) WHEN 'team' THEN team WHEN 'batch_id' THEN batch_id
+                                               WHEN 'split' THEN split END IS NULL THEN 1
+                ELSE 0 END AS g_int,
+           item_id, label
     FROM fa
-    GROUP BY 1, 2, 3
-), unit_label_n AS (
-    SELECT grp, item_id, label, n_uc,
-           CAST(SUM(n_uc) OVER (PARTITION BY grp, item_id) AS BIGINT) AS n_u
+), unit_label AS (
+    SELECT g_date, g_text, g_int, item_id, label, COUNT(*) AS n_uc
+    FROM keyed
+    GROUP BY g_date, g_text, g_int, item_id, label
+), unit AS (
+    SELECT g_date, g_text, g_int, item_id, CAST(SUM(n_uc) AS BIGINT) AS n_u
     FROM unit_label
+    GROUP BY g_date, g_text, g_int, item_id
+), unit_b AS (
+    SELECT g_date, g_text, g_int, item_id, n_u,
+           ascii(substr(md5(item_id), 1, 1)) * 4 + ascii(substr(md5(item_id), 2, 1)) % 4 AS bucket
+    FROM unit
 ), pairs AS (
-    SELECT a.grp, a.item_id, a.label AS label_c, b.label AS label_k, a.n_u,
-           a.n_uc AS n_c, b.n_uc AS n_k, md5(a.item_id) AS h
-    FROM unit_label_n a
-    JOIN unit_label_n b ON a.item_id = b.item_id AND a.grp IS NOT DISTINCT FROM b.grp
+    SELECT u.g_date, u.g_text, u.g_int, u.bucket, a.label AS label_c, b.label AS label_k, u.n_u,
+           a.n_uc AS n_c, b.n_uc AS n_k
+    FROM unit_b u
+    JOIN unit_label a ON a.item_id = u.item_id AND a.g_date = u.g_date AND a.g_text = u.g_text
+                     AND a.g_int = u.g_int
+    JOIN unit_label b ON b.item_id = u.item_id AND b.g_date = u.g_date AND b.g_text = u.g_text
+                     AND b.g_int = u.g_int
 )
-SELECT grp,
-       ascii(substr(h, 1, 1)) * 4 + ascii(substr(h, 2, 1)) % 4 AS bucket,
+SELECT CASE CAST(:by AS VARCHAR)
+           WHEN 'week' THEN CAST(g_date AS VARCHAR)
+           WHEN 'schema_version' THEN CAST(g_int AS VARCHAR)
+           WHEN 'team' THEN CASE WHEN g_int = 0 THEN g_text END
+           WHEN 'batch_id' THEN CASE WHEN g_int = 0 THEN g_text END
+           WHEN 'split' THEN CASE WHEN g_int = 0 THEN g_text END
+       END AS grp,
+       bucket,
        label_c, label_k,
        SUM(CASE WHEN n_u < 2 THEN 0
                 WHEN label_c = label_k THEN CAST(n_c * (n_c - 1) AS DOUBLE PRECISION) / (n_u - 1)
@@ -37,4 +55,4 @@ SELECT grp,
            AS prop_sum,
        CAST(SUM(CASE WHEN n_u = 1 THEN 1 ELSE 0 END) AS BIGINT) AS n_single
 FROM pairs
-GROUP BY 1, 2, 3, 4
+GROUP BY g_date, g_text, g_int, bucket, label_c, label_k

@@ -4,21 +4,12 @@
 -- Columns: label, tier, items, items_with_gold, items_reviewed, items_qa.
 WITH
 -- @include filtered_annotations
--- Item class: the majority label of the item's filtered annotations (ties -> lowest label).
 , item_votes AS (
     SELECT fa.item_id, fa.label, COUNT(*) AS votes
     FROM fa
     GROUP BY fa.item_id, fa.label
 )
-, item_majority AS (
-    SELECT item_id, label, votes
-    FROM (
-        SELECT item_id, label, votes,
-               ROW_NUMBER() OVER (PARTITION BY item_id ORDER BY votes DESC, label) AS rk
-        FROM item_votes
-    ) ranked
-    WHERE rk = 1
-)
+-- @include item_majority
 , reviewed AS (
     SELECT DISTINCT fa.item_id
     FROM fa

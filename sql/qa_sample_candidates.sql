@@ -3,21 +3,12 @@
 -- The caller keeps, per class, the first n of the plan. Columns: item_id, label, rk.
 WITH
 -- @include filtered_annotations
--- Item class: the majority label of the item's filtered annotations (ties -> lowest label).
 , item_votes AS (
     SELECT fa.item_id, fa.label, COUNT(*) AS votes
     FROM fa
     GROUP BY fa.item_id, fa.label
 )
-, item_majority AS (
-    SELECT item_id, label, votes
-    FROM (
-        SELECT item_id, label, votes,
-               ROW_NUMBER() OVER (PARTITION BY item_id ORDER BY votes DESC, label) AS rk
-        FROM item_votes
-    ) ranked
-    WHERE rk = 1
-)
+-- @include item_majority
 , ordered AS (
     SELECT item_id, label,
            ROW_NUMBER() OVER (PARTITION BY label

@@ -373,3 +373,14 @@ def test_switching_project_resets_the_project_filters(demo_db):
     assert at.title[0].value == "Class coverage"
     dist = next(df.value for df in at.dataframe if "item_share" in df.value.columns)
     assert "car" not in set(dist["label"])  # retail's own taxonomy, nothing of streetscene
+
+
+@pytest.mark.postgres
+def test_pages_render_on_postgres(demo_pg_url, monkeypatch):
+    """The same dashboard on PostgreSQL (read-only session): the pages with the most varied queries render.
+    (Each analytics query's PostgreSQL path is tested by its own module's tests.)"""
+    monkeypatch.setenv("LABELQA_DB_URL", demo_pg_url)
+    for page in ("overview", "annotators", "label_vs_model"):
+        at = open_page(page)
+        assert at.title[0].value == PAGES[page]
+        assert len(at.get("plotly_chart")) >= 1, page

@@ -95,6 +95,7 @@ def _settle(page, timeout: float = 90) -> None:
 
 
 def test_every_page_renders_a_chart_without_exception(server):
+    """Open the app, then visit every page through the sidebar navigation (as a user does)."""
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -103,8 +104,10 @@ def test_every_page_renders_a_chart_without_exception(server):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(server)
             for path, title in PAGES.items():
-                page.goto(f"{server}/{path}")
+                if path:
+                    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
                 _settle(page)
                 try:
                     page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
@@ -112,6 +115,8 @@ def test_every_page_renders_a_chart_without_exception(server):
                 except Exception as exc:  # noqa: BLE001 - collect every page's problem, then fail once
                     failures.append(f"/{path}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
                 _settle(page)
+                if path and f"/{path}" not in page.url:
+                    failures.append(f"/{path}: navigation landed on {page.url}")
                 page.screenshot(path=str(SHOTS / f"{path or 'overview'}.png"), full_page=True)
                 if page.locator('[data-testid="stException"]').count():
                     failures.append(f"/{path}: exception shown: "

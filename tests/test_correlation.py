@@ -140,6 +140,29 @@ def test_regression_small_n_and_undefined():
         label_model_regression(frame.drop(columns="support"))
 
 
+def test_regression_fit_line_at_median_support_with_band():
+    frame = _classes()
+    res = label_model_regression(frame)
+    fit = res.fit
+    assert list(fit.columns) == ["label_quality", "fit", "ci_low", "ci_high"] and len(fit) == 50
+    q = frame["label_accuracy"].to_numpy()
+    assert fit["label_quality"].iloc[0] == pytest.approx(q.min()) and fit["label_quality"].iloc[-1] == pytest.approx(q.max())
+    # the line is params . [1, q, median log support]; the band is fit +- t(0.975, n - 3) * sqrt(x' Cov x)
+    X = np.column_stack([np.ones(len(frame)), q, np.log(frame["support"])])
+    y = frame["model_metric"].to_numpy()
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    cov = (y - X @ beta) @ (y - X @ beta) / (len(y) - 3) * np.linalg.inv(X.T @ X)
+    G = np.column_stack([np.ones(50), fit["label_quality"], np.full(50, np.median(np.log(frame["support"])))])
+    np.testing.assert_allclose(fit["fit"], G @ res.coefficients["coef"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(fit["fit"], G @ beta, rtol=1e-9)
+    half = stats.t.ppf(0.975, len(y) - 3) * np.sqrt(np.einsum("ij,jk,ik->i", G, cov, G))
+    np.testing.assert_allclose(fit["ci_high"] - fit["fit"], half, rtol=1e-7)
+    assert (fit["ci_low"] < fit["fit"]).all() and (fit["fit"] < fit["ci_high"]).all()
+    # undefined regression: an empty line with the same columns, nothing to draw
+    tiny = label_model_regression(_classes(n=3))
+    assert tiny.fit.empty and list(tiny.fit.columns) == ["label_quality", "fit", "ci_low", "ci_high"]
+
+
 def test_label_vs_model_finishing():
     counts = pd.DataFrame({"label": ["b", "a", "c", "d"], "correct": [9, 45, 0, 3], "n_gold": [10, 50, 0, 4],
                            "model_metric": [0.8, 0.9, 0.5, None], "support": [20, 100, 5, 7]})

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from analytics.db import make_engine
 from analytics.drift import (
     annotator_drift,
+    control_limits,
     label_counts,
     label_shift,
     label_shift_from_db,
@@ -130,6 +131,58 @@ def test_drift_small_samples_are_not_tested_and_bad_args_raise():
         annotator_drift(weekly, correction="holm")
     with pytest.raises(ValueError, match="missing column"):
         annotator_drift(weekly.drop(columns="n"))
+
+
+def test_drift_annotators_without_baseline_or_recent_weeks_are_not_tested():
+    # "a": weeks 1-4 (baseline 1-2, recent 3-4) with a clear drop; "new": only in the recent window (no baseline);
+    # "gone": only before the recent window (no recent weeks). Before the fix the CUSUM crashed (idxmax on NaN).
+    weekly = pd.DataFrame({"week": [_week(k) for k in (1, 2, 3, 4, 3, 4, 1, 2)],
+                           "annotator_id": ["a"] * 4 + ["new"] * 2 + ["gone"] * 2,
+                           "correct": [45, 45, 30, 30, 40, 40, 40, 40], "n": [50] * 8})
+    out = annotator_drift(weekly, baseline_weeks=2, recent_weeks=2, min_n=10).set_index("annotator_id")
+    assert out.loc["a", "drift"] and out.loc["a", "start_week"] == _week(3) and out.loc["a", "reason"] is None
+    assert out.loc["new", "reason"].startswith("no baseline weeks") and out.loc["new", "n_baseline"] == 0
+    assert out.loc["gone", "reason"].startswith("no recent weeks") and out.loc["gone", "n_recent"] == 0
+    for who in ("new", "gone"):
+        assert not out.loc[who, "drift"] and np.isnan(out.loc[who, "p_value"]) and pd.isna(out.loc[who, "start_week"])
+    assert out.loc["new", "recent_acc"] == 0.8 and out.loc["gone", "baseline_acc"] == 0.8
+
+
+def test_drift_on_a_small_demo_does_not_crash(tmp_path):
+    """A demo of 8,000 annotations leaves some annotators with gold-scored work in only one window."""
+    from analytics.demo import build_demo
+
+    url = f"duckdb:///{tmp_path / 'small.duckdb'}"
+    build_demo(url, annotations=8000, seed=7, progress=lambda _m: None)
+    eng = make_engine(url, read_only=True)
+    try:
+        weekly = weekly_accuracy_from_db(eng, Filters("streetscene"), by="annotator_id", fill_weeks=False)
+    finally:
+        eng.dispose()
+    out = annotator_drift(weekly)
+    assert out["annotator_id"].is_unique and set(out["annotator_id"]) == set(weekly["annotator_id"])
+    untested = out["p_value"].isna()
+    assert untested.any() and out.loc[untested, "reason"].notna().all() and not out.loc[untested, "drift"].any()
+    one_window = (out["n_baseline"] == 0) | (out["n_recent"] == 0)
+    assert one_window.any()
+    assert out.loc[one_window, "reason"].str.match(r"no (baseline|recent) weeks").all()
+
+
+def test_control_limits_are_the_p_chart_by_hand():
+    # Montgomery, Introduction to Statistical Quality Control (7th ed.), 7.2.1: p0 +- 3 sqrt(p0 (1 - p0) / n).
+    # p0 = 0.9, n = 100: sqrt(0.09 / 100) = 0.03, limits 0.81 and 0.99.
+    assert control_limits(0.9, 100) == pytest.approx((0.81, 0.99))
+    # p0 = 0.95, n = 25: 3 sqrt(0.0475 / 25) = 0.130767...; 0.95 + 0.1308 > 1 is clipped to 1.
+    lo, hi = control_limits(0.95, np.array([25, 0, 400]))
+    assert lo[0] == pytest.approx(0.95 - 3 * np.sqrt(0.0475 / 25)) and lo[0] == pytest.approx(0.819233, abs=1e-6)
+    assert hi[0] == 1.0 and np.isnan(lo[1]) and np.isnan(hi[1])
+    assert (lo[2], hi[2]) == pytest.approx((0.95 - 3 * 0.0108972, 0.95 + 3 * 0.0108972), abs=1e-6)
+    assert control_limits(0.9, 100, sigmas=2) == pytest.approx((0.84, 0.96))
+    assert control_limits(1.0, 50) == (1.0, 1.0)
+    with pytest.raises(ValueError, match="proportion"):
+        control_limits(1.2, 10)
+    with pytest.raises(ValueError, match="sigmas"):
+        control_limits(0.5, 10, sigmas=0)
 
 
 def test_bonferroni_is_stricter():

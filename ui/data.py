@@ -59,8 +59,17 @@ def weekly_volume(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner="Reading annotator activity...")
 def annotator_activity(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
-    """``sql/ui_annotator_activity.sql``: volume and pace per annotator."""
-    return _ui(_engine, "ui_annotator_activity", f)
+    """``analytics.activity.annotator_activity_from_db``: annotator_id, team, n_annotations, n_items, n_timed,
+    active_hours, items_per_hour, median_seconds_per_item, weeks_active, first_at, last_at, reason."""
+    from analytics.activity import annotator_activity_from_db
+    return annotator_activity_from_db(_engine, f)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Counting items checked by QA...")
+def qa_rate(_engine: Engine, db: str, f: Filters):
+    """``analytics.activity.qa_rate_from_db``: Estimate of the share of items with gold or a review (n = items)."""
+    from analytics.activity import qa_rate_from_db
+    return qa_rate_from_db(_engine, f)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Reading the annotator's disagreements with gold...")
