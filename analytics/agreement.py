@@ -137,9 +137,26 @@ def item_bucket(item_ids) -> pd.Series:
 def _buckets_of_uniques(uniques) -> np.ndarray:
     """Bucket id of each distinct id (one md5 per id; the ids' text as in SQL)."""
     vals = list(map(str, uniques.tolist() if hasattr(uniques, "tolist") else uniques))
+    if len(vals) >= _VECTOR_MD5_MIN:
+        # Many ids: DuckDB's vectorised md5 is ~5x faster than a Python loop over hashlib (same digest).
+        import duckdb
+        import pyarrow as pa
+
+        con = duckdb.connect()
+        try:
+            con.register("ids", pa.table({"v": pa.array(vals, type=pa.string())}))
+            out = con.execute(
+                "SELECT ascii(substr(md5(v), 1, 1)) * 4 + ascii(substr(md5(v), 2, 1)) % 4 AS b FROM ids"
+            ).fetchnumpy()["b"]
+        finally:
+            con.close()
+        return np.asarray(out, dtype=np.int64)
     md5 = hashlib.md5
     first = np.fromiter((md5(v.encode("utf-8")).digest()[0] for v in vals), dtype=np.uint8, count=len(vals))
     return _BYTE_TO_BUCKET[first]
+
+
+_VECTOR_MD5_MIN = 50_000
 
 
 def _bucket_index(bucket_ids) -> np.ndarray:

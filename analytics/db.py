@@ -99,7 +99,10 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
 
 
 def _quiet_duckdb(dbapi_connection, _record) -> None:
-    dbapi_connection.execute("SET enable_progress_bar = false")
+    try:
+        dbapi_connection.execute("SET enable_progress_bar = false")
+    except Exception:  # inside Jupyter without ipywidgets DuckDB refuses any progress-bar setting (and draws none)
+        pass
 
 
 @lru_cache(maxsize=None)
