@@ -85,6 +85,9 @@ __all__ = [
     "scotts_pi",
     "agreement",
     "agreement_from_db",
+    "agreement_stats_from_db",
+    "agreement_from_stats",
+    "per_category_from_stats",
     "per_category_agreement",
     "per_category_agreement_from_db",
     "pairwise_cohen",
@@ -1010,25 +1013,48 @@ def agreement_from_db(engine, filters, metric: str = "krippendorff", by: str | N
                          "pairwise_cohen_from_db (every annotator pair) or a multi-rater metric")
     if level != "nominal" and metric != "krippendorff":
         raise ValueError(f"level={level!r} applies to metric='krippendorff' only")
-    name = _NAMES[metric] + (f" ({level})" if metric == "krippendorff" else "")
-    method = _method_text(name, n_boot, seed, confidence)
-    if level != "nominal":
-        stats = _db_stats(engine, filters, "agreement_coincidences", by)
-        frame = _finish_coincidences(stats, by_cols, level, None, n_boot, seed, confidence)
-    else:
-        stats = _db_stats(engine, filters, "agreement_bucket_stats", by)
-        frame = _finish_nominal(stats, by_cols, metric, n_boot, seed, confidence)
-    return _shape(frame, by_cols, method)
+    if level == "nominal":
+        return agreement_from_stats(agreement_stats_from_db(engine, filters, by), metric, by, n_boot, seed,
+                                    confidence)
+    name = _NAMES[metric] + f" ({level})"
+    stats = _db_stats(engine, filters, "agreement_coincidences", by)
+    frame = _finish_coincidences(stats, by_cols, level, None, n_boot, seed, confidence)
+    return _shape(frame, by_cols, _method_text(name, n_boot, seed, confidence))
+
+
+def agreement_stats_from_db(engine, filters, by: str | None = None) -> pd.DataFrame:
+    """The nominal sufficient statistics of ``sql/agreement_bucket_stats.sql`` (groups x 64 buckets x labels).
+
+    The one expensive step of every nominal metric and of per-category agreement: a dashboard caches this frame
+    at its I/O edge and finishes it with :func:`agreement_from_stats` / :func:`per_category_from_stats`, so
+    switching metric or adding the per-class view costs no second pass over the annotations.
+    """
+    return _db_stats(engine, filters, "agreement_bucket_stats", _check_db_by(by))
+
+
+def agreement_from_stats(stats: pd.DataFrame, metric: str = "krippendorff", by: str | None = None,
+                         n_boot: int = 1000, seed: int = 0, confidence: float = 0.95):
+    """A nominal metric from :func:`agreement_stats_from_db` output (same result as :func:`agreement_from_db`)."""
+    _check_choice(metric, METRICS, "metric")
+    if metric == "cohen":
+        raise ValueError("Cohen's kappa needs the two annotators' labels: use pairwise_cohen_from_db")
+    by_cols = _by_list(_check_db_by(by))
+    name = _NAMES[metric] + (" (nominal)" if metric == "krippendorff" else "")
+    frame = _finish_nominal(stats, by_cols, metric, n_boot, seed, confidence)
+    return _shape(frame, by_cols, _method_text(name, n_boot, seed, confidence))
+
+
+def per_category_from_stats(stats: pd.DataFrame, by: str | None = None, n_boot: int = 1000, seed: int = 0,
+                            confidence: float = 0.95) -> pd.DataFrame:
+    """Per-category agreement from :func:`agreement_stats_from_db` output."""
+    return _finish_per_category(stats, _by_list(_check_db_by(by)), n_boot, seed, confidence)
 
 
 def per_category_agreement_from_db(engine, filters, by: str | None = None, n_boot: int = 1000, seed: int = 0,
                                    confidence: float = 0.95) -> pd.DataFrame:
     """:func:`per_category_agreement` from ``sql/agreement_bucket_stats.sql`` (``by`` as in
     :func:`agreement_from_db`, e.g. 'week' or 'schema_version')."""
-    by = _check_db_by(by)
-    by_cols = _by_list(by)
-    stats = _db_stats(engine, filters, "agreement_bucket_stats", by)
-    return _finish_per_category(stats, by_cols, n_boot, seed, confidence)
+    return per_category_from_stats(agreement_stats_from_db(engine, filters, by), by, n_boot, seed, confidence)
 
 
 def pairwise_cohen_from_db(engine, filters, min_shared: int = 20, confidence: float = 0.95) -> pd.DataFrame:

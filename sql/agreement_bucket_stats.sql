@@ -17,29 +17,8 @@
 -- Rows: groups x 64 buckets x labels.
 WITH
 -- @include filtered_annotations
-, keyed AS (
-    SELECT CASE WHEN CAST(:by AS VARCHAR) = 'week' THEN week ELSE DATE '1970-01-01' END AS g_date,
-           COALESCE(CASE CAST(:by AS VARCHAR) WHEN 'team' THEN team WHEN 'batch_id' THEN batch_id
-                                              WHEN 'split' THEN split END, '') AS g_text,
-           CASE WHEN CAST(:by AS VARCHAR) = 'schema_version' THEN schema_version
-                WHEN CASE CAST(:by AS VARCHAR) WHEN 'team' THEN team WHEN 'batch_id' THEN batch_id
-                                               WHEN 'split' THEN split END IS NULL THEN 1
-                ELSE 0 END AS g_int,
-           item_id, label
-    FROM fa
-), unit_label AS (
-    SELECT g_date, g_text, g_int, item_id, label, COUNT(*) AS n_uc
-    FROM keyed
-    GROUP BY g_date, g_text, g_int, item_id, label
-), unit AS (
-    SELECT g_date, g_text, g_int, item_id, CAST(SUM(n_uc) AS BIGINT) AS n_u
-    FROM unit_label
-    GROUP BY g_date, g_text, g_int, item_id
-), unit_b AS (
-    SELECT g_date, g_text, g_int, item_id, n_u,
-           ascii(substr(md5(item_id), 1, 1)) * 4 + ascii(substr(md5(item_id), 2, 1)) % 4 AS bucket
-    FROM unit
-), unit_label_n AS (
+-- @include agreement_units
+, unit_label_n AS (
     SELECT l.g_date, l.g_text, l.g_int, u.bucket, l.label, l.n_uc, u.n_u
     FROM unit_label l
     JOIN unit_b u ON u.item_id = l.item_id AND u.g_date = l.g_date AND u.g_text = l.g_text AND u.g_int = l.g_int

@@ -254,18 +254,26 @@ def annotator_skill(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------ agreement
+@st.cache_data(ttl=TTL, show_spinner="Counting labels per item for agreement...")
+def agreement_stats(_engine: Engine, db: str, f: Filters, by: str | None = None) -> pd.DataFrame:
+    """``agreement_stats_from_db``: the one pass over the annotations that every nominal agreement metric and the
+    per-class view of the same filters and grouping share (so switching metric re-reads nothing)."""
+    from analytics.agreement import agreement_stats_from_db
+    return agreement_stats_from_db(_engine, f, by=by)
+
+
 @st.cache_data(ttl=TTL, show_spinner="Computing agreement (bootstrap intervals)...")
 def agreement(_engine: Engine, db: str, f: Filters, metric: str = "krippendorff", by: str | None = None):
     """``agreement_from_db``: an ``Estimate`` or, with ``by``, a frame ``by, value, ci_low, ci_high, n_items,
     n_annotations, reason``."""
-    from analytics.agreement import agreement_from_db
-    return agreement_from_db(_engine, f, metric=metric, by=by)
+    from analytics.agreement import agreement_from_stats
+    return agreement_from_stats(agreement_stats(_engine, db, f, by), metric=metric, by=by)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Computing per-class agreement...")
 def per_category_agreement(_engine: Engine, db: str, f: Filters, by: str | None = None) -> pd.DataFrame:
-    from analytics.agreement import per_category_agreement_from_db
-    return per_category_agreement_from_db(_engine, f, by=by)
+    from analytics.agreement import per_category_from_stats
+    return per_category_from_stats(agreement_stats(_engine, db, f, by), by=by)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Computing Cohen's kappa for every annotator pair...")
