@@ -12,6 +12,19 @@ from ui.common import (
     table, url_selectbox,
 )
 
+
+# Column headers a client reads on their own (the CSV download keeps the machine names).
+_HEAD = {
+    "label": "Class", "pseudonym": "Annotator", "items": "Items", "annotations": "Labels",
+    "share": "Share of labels", "accuracy": "Accuracy", "ci_low": "95% CI low", "ci_high": "95% CI high",
+    "n_gold": "Labels checked", "agreement": "Agreement (alpha)", "agreement_ci_low": "Agreement 95% CI low",
+    "agreement_ci_high": "Agreement 95% CI high", "agreement_n_items": "Items labelled twice+",
+    "tier": "Tier", "items_checked": "Items checked", "qa_rate": "Share of items checked",
+    "small_sample": "Too few to judge", "status": "Status",
+}
+_PLAIN = ("label", "pseudonym", "items", "annotations", "n_gold", "agreement_n_items", "tier", "items_checked",
+          "small_sample", "status")
+
 c = ctx()
 f = c.filters
 sn = small_n(c)
@@ -81,15 +94,17 @@ else:
         st.caption(f"★ critical class. Hollow grey: fewer than {sn} labels checked, shown but too few to judge.")
     tbl = cl.assign(status=[status_mark(s) for s in cl["status"]])
     table(tbl, f"delivery_{rep.batch_id}_classes", "cl_table", status_cols=["status"],
-          column_config={k_: st.column_config.NumberColumn(k_, format="percent")
+          column_config={k_: st.column_config.NumberColumn(_HEAD.get(k_, k_), format="percent")
                          for k_ in ("share", "accuracy", "ci_low", "ci_high", "qa_rate")}
-          | {k_: st.column_config.NumberColumn(k_, format="%.3f")
-             for k_ in ("agreement", "agreement_ci_low", "agreement_ci_high")})
+          | {k_: st.column_config.NumberColumn(_HEAD.get(k_, k_), format="%.3f")
+             for k_ in ("agreement", "agreement_ci_low", "agreement_ci_high")}
+          | {k_: st.column_config.Column(_HEAD[k_]) for k_ in _PLAIN if k_ in tbl.columns})
 
 st.subheader("Annotators (pseudonyms)")
 table(rep.annotators, f"delivery_{rep.batch_id}_annotators", "ann_table",
-      column_config={k_: st.column_config.NumberColumn(k_, format="percent")
-                     for k_ in ("share", "accuracy", "ci_low", "ci_high")},
+      column_config={k_: st.column_config.NumberColumn(_HEAD.get(k_, k_), format="percent")
+                     for k_ in ("share", "accuracy", "ci_low", "ci_high")}
+      | {k_: st.column_config.Column(_HEAD[k_]) for k_ in _PLAIN if k_ in rep.annotators.columns},
       caption="Annotators are named by volume in this batch (Annotator A labelled the most).")
 
 # ------------------------------------------------------------------------------------------ method
