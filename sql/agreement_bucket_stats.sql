@@ -23,13 +23,8 @@ WITH
     FROM unit_label l
     JOIN unit_b u ON u.item_id = l.item_id AND u.g_date = l.g_date AND u.g_text = l.g_text AND u.g_int = l.g_int
 )
-SELECT CASE CAST(:by AS VARCHAR)
-           WHEN 'week' THEN CAST(g_date AS VARCHAR)
-           WHEN 'schema_version' THEN CAST(g_int AS VARCHAR)
-           WHEN 'team' THEN CASE WHEN g_int = 0 THEN g_text END
-           WHEN 'batch_id' THEN CASE WHEN g_int = 0 THEN g_text END
-           WHEN 'split' THEN CASE WHEN g_int = 0 THEN g_text END
-       END AS grp,
+SELECT
+-- @include agreement_grp
        bucket,
        label,
        CAST(SUM(CASE WHEN n_u > 1 THEN n_uc ELSE 0 END) AS BIGINT) AS n_pairable,

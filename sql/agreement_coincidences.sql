@@ -18,13 +18,8 @@ WITH
     JOIN unit_label b ON b.item_id = u.item_id AND b.g_date = u.g_date AND b.g_text = u.g_text
                      AND b.g_int = u.g_int
 )
-SELECT CASE CAST(:by AS VARCHAR)
-           WHEN 'week' THEN CAST(g_date AS VARCHAR)
-           WHEN 'schema_version' THEN CAST(g_int AS VARCHAR)
-           WHEN 'team' THEN CASE WHEN g_int = 0 THEN g_text END
-           WHEN 'batch_id' THEN CASE WHEN g_int = 0 THEN g_text END
-           WHEN 'split' THEN CASE WHEN g_int = 0 THEN g_text END
-       END AS grp,
+SELECT
+-- @include agreement_grp
        bucket,
        label_c, label_k,
        SUM(CASE WHEN n_u < 2 THEN 0

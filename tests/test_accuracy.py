@@ -35,8 +35,9 @@ from analytics.accuracy import (
     stratified_accuracy_from_db,
     systematic_confusions,
 )
-from analytics.db import ensure_schema, make_engine
+from analytics.db import make_engine
 from analytics.filters import Filters
+from dbutil import load_tables
 from analytics.results import wilson_interval
 
 Z95 = stats.norm.ppf(0.975)
@@ -86,17 +87,6 @@ def small_tables(seed: int = 3, n_items: int = 240) -> dict[str, pd.DataFrame]:
     projects = pd.DataFrame({"project_id": ["p1", "p2"], "name": ["P1", "P2"], "client": ["C", "C"]})
     return {"projects": projects, "annotators": annotators, "items": pd.concat([items, other]),
             "item_attributes": attrs, "annotations": pd.concat([ann, ann_other]), "gold_labels": gold}
-
-
-def load_tables(url: str, tables: dict[str, pd.DataFrame]) -> None:
-    eng = make_engine(url)
-    ensure_schema(eng)
-    with eng.begin() as c:
-        for name, df in tables.items():
-            cols = list(df.columns)
-            recs = df.astype(object).where(df.notna(), None).to_dict(orient="records")
-            c.execute(text(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join(':' + x for x in cols)})"), recs)
-    eng.dispose()
 
 
 def monday(ts: pd.Series) -> pd.Series:

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 
 from analytics.activity import (
     ACTIVITY_COLUMNS,
@@ -20,8 +19,9 @@ from analytics.activity import (
     qa_rate_from_db,
     week_over_week,
 )
-from analytics.db import ensure_schema, make_engine
+from analytics.db import make_engine
 from analytics.filters import Filters
+from dbutil import load_tables
 
 T0 = pd.Timestamp("2026-06-01 10:00")  # a Monday
 
@@ -56,21 +56,10 @@ def _tiny_tables() -> dict[str, pd.DataFrame]:
     }
 
 
-def _load(url: str) -> None:
-    eng = make_engine(url)
-    ensure_schema(eng)
-    with eng.begin() as c:
-        for name, df in _tiny_tables().items():
-            cols = list(df.columns)
-            recs = df.astype(object).where(df.notna(), None).to_dict(orient="records")
-            c.execute(text(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join(':' + x for x in cols)})"), recs)
-    eng.dispose()
-
-
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def tiny_engine(request, tmp_path):
     url = f"duckdb:///{tmp_path / 'tiny.duckdb'}" if request.param == "duckdb" else request.getfixturevalue("pg_url")
-    _load(url)
+    load_tables(url, _tiny_tables())
     eng = make_engine(url, read_only=True)
     yield eng
     eng.dispose()

@@ -26,8 +26,9 @@ from analytics.coverage import (
     qa_coverage,
     qa_coverage_from_db,
 )
-from analytics.db import ensure_schema, make_engine
+from analytics.db import make_engine
 from analytics.filters import Filters
+from dbutil import load_tables
 
 PROP = settings(max_examples=40, deadline=None)
 
@@ -172,17 +173,6 @@ def _tables(seed: int = 5, n_items: int = 150) -> dict[str, pd.DataFrame]:
     }
 
 
-def _load(url: str, tables: dict[str, pd.DataFrame]) -> None:
-    eng = make_engine(url)
-    ensure_schema(eng)
-    with eng.begin() as c:
-        for name, df in tables.items():
-            cols = list(df.columns)
-            recs = df.astype(object).where(df.notna(), None).to_dict(orient="records")
-            c.execute(text(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join(':' + x for x in cols)})"), recs)
-    eng.dispose()
-
-
 @pytest.fixture(scope="module")
 def tables():
     return _tables()
@@ -202,7 +192,7 @@ def frame(tables):
 @pytest.fixture(scope="module")
 def duck(tables, tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('cov') / 'cov.duckdb'}"
-    _load(url, tables)
+    load_tables(url, tables)
     eng = make_engine(url, read_only=True)
     yield eng
     eng.dispose()
@@ -245,7 +235,7 @@ def test_frame_equals_duckdb(tables, frame, duck):
 
 @pytest.mark.postgres
 def test_duckdb_equals_postgres(tables, duck, pg_url):
-    _load(pg_url, tables)
+    load_tables(pg_url, tables)
     pg = make_engine(pg_url, read_only=True)
     try:
         for f in (P1, P1.replace(schema_version=1), P1.replace(team="t2")):
