@@ -56,7 +56,9 @@ DEFAULT_DIMENSION = "overall"
 def _fail(what: str, mask: np.ndarray, column: str, values: pd.Series, why: str) -> None:
     if mask.any():
         pos = int(np.flatnonzero(mask)[0])
-        raise ValueError(f"{what} row {pos + 1}, column {column!r}: {values.iloc[pos]!r} {why}"
+        v = values.iloc[pos]
+        v = v.item() if isinstance(v, np.generic) else v
+        raise ValueError(f"{what} row {pos + 1}, column {column!r}: {v!r} {why}"
                          f" ({int(mask.sum())} row(s) in all)")
 
 
