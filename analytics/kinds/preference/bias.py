@@ -2,9 +2,9 @@
 
 * Position (``share_first``): among non-tie judgments with ``shown_first``, the share that chose the response
   shown first; H0 share = 0.5, exact two-sided binomial p-value. AlpacaEval reports P(prefer first) = 0.52 for
-  its human annotators (Dubois et al. 2023, "AlpacaFarm", NeurIPS; alpaca_eval README, annotator table).
+  its human annotators (alpaca_eval README, annotator comparison table, as quoted in issue 12; not re-checked here).
 * Length (``share_longer``): among non-tie judgments of pairs whose two lengths differ, the share that chose the
-  longer response; AlpacaEval reports P(prefer longer) = 0.64 for humans (same table).
+  longer response; AlpacaEval reports P(prefer longer) = 0.64 for humans (same source).
 * Per judge: both tests per ``annotator_id`` with Holm's (1979) step-down correction of the p-values.
 
 The exact two-sided binomial p-value at p0 = 0.5 is ``min(1, 2 min(P(X <= k), P(X >= k)))``: the distribution is

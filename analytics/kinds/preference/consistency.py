@@ -16,6 +16,8 @@ run on all bootstrap replicates at once (replicate win matrices from the pair-bu
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -109,7 +111,9 @@ def bradley_terry(judged: pd.DataFrame, by=None, ties: str = "half", n_boot: int
         reps = np.einsum("bk,gkij->gbij", W, win_b)
         boot = mm_fit(reps)
         a = (1 - confidence) / 2
-        lo, hi = np.nanquantile(boot, a, axis=1), np.nanquantile(boot, 1 - a, axis=1)
+        with warnings.catch_warnings():  # objects absent from a group are all-NaN there: NaN interval
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo, hi = np.nanquantile(boot, a, axis=1), np.nanquantile(boot, 1 - a, axis=1)
     rows = []
     for gi in range(len(keys)):  # one small frame per group (groups are few: the --by values)
         seen = (raw[gi].sum(0) + raw[gi].sum(1) + tie_raw[gi].sum(1)) > 0
