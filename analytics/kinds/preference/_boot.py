@@ -13,6 +13,7 @@ are defined.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
@@ -97,7 +98,8 @@ def bootstrap_ci(stats: np.ndarray, metric: Callable[[np.ndarray], np.ndarray], 
     vals = metric(reps)  # (G, B)
     ok = np.isfinite(vals)
     alpha = (1 - confidence) / 2
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a group with no defined replicate: NaN interval
         q = np.nanquantile(np.where(ok, vals, np.nan), [alpha, 1 - alpha], axis=1) if ok.any() else None
     if q is not None:
         good = (ok.sum(axis=1) >= len(W) / 2) & (occupied.sum(axis=1) >= 2)
