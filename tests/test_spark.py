@@ -120,3 +120,38 @@ def test_query_matches_duckdb(engines, name):
                                        equal_nan=True, err_msg=f"{name}.{c}")
         else:
             assert got[c].tolist() == want[c].tolist(), f"{name}.{c}"
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_gate_matches_duckdb(engines, monkeypatch):
+    """The whole gate on Spark equals the gate on DuckDB. Until the query loader dispatches on the engine
+    (analytics/sources/db.py), every module's ``query_df`` is routed here, exactly the way that hook will do it."""
+    import sys
+
+    import analytics.db as db
+    from analytics.gate import evaluate_gate
+    from analytics.sources.spark import SparkEngine
+    from analytics.sources.spark import query_df as spark_query
+
+    orig = db.query_df
+
+    def dispatch(con, name, **params):
+        return spark_query(con, name, **params) if isinstance(con, SparkEngine) else orig(con, name, **params)
+
+    for mod in list(sys.modules.values()):
+        if mod is not None and getattr(mod, "__name__", "").startswith("analytics") and getattr(mod, "query_df", None) is orig:
+            monkeypatch.setattr(mod, "query_df", dispatch)
+    duck, spark = engines
+    pid = str(_frame(SNAP / "projects.csv")["project_id"].iloc[0])
+    want = evaluate_gate(duck, pid)
+    got = evaluate_gate(spark, pid)
+    assert len(want.checks) > 0
+    key = lambda c: (c.rule, c.scope, c.status, c.outcome, c.n, c.tier)  # noqa: E731
+    assert [key(c) for c in got.checks] == [key(c) for c in want.checks]
+    for a, b in zip(got.checks, want.checks):
+        for f in ("value", "ci_low", "ci_high", "compared"):
+            x, y = getattr(a, f), getattr(b, f)
+            assert (x is None) == (y is None), (a.rule, a.scope, f)
+            if y is not None:
+                assert x == pytest.approx(y, rel=1e-9, abs=1e-12), (a.rule, a.scope, f)
