@@ -1,0 +1,85 @@
+"""Span F1 against bratiaa 0.1.4 (Kolditz et al. 2019), the reference implementation, on generated brat projects."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.kinds.spans import span_agreement
+
+bratiaa = pytest.importorskip("bratiaa")
+LABELS = ["LOC", "ORG", "PER"]
+
+
+def _project(tmp_path, seed):
+    rng = np.random.default_rng(seed)
+    words = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta"]
+    (tmp_path / "annotation.conf").write_text("[entities]\n" + "\n".join(LABELS) + "\n[relations]\n[events]\n[attributes]\n")
+    rows, texts = [], []
+    for d in range(6):
+        toks = list(rng.choice(words, 12))
+        text = " ".join(toks)
+        texts.append((f"doc{d}", text))
+        starts = np.cumsum([0] + [len(t) + 1 for t in toks[:-1]])
+        base = [(int(starts[k]), int(starts[k] + len(toks[k]) + (len(toks[k + 1]) + 1 if rng.random() < .3 else 0)),
+                 LABELS[rng.integers(3)]) for k in sorted(rng.choice(11, 4, replace=False))]
+        for a in ("ann1", "ann2", "ann3"):
+            spans = [(s, e + (1 if rng.random() < .15 else 0) if e < len(text) else e,
+                      LABELS[rng.integers(3)] if rng.random() < .15 else l) for s, e, l in base if rng.random() > .1]
+            folder = tmp_path / a
+            folder.mkdir(exist_ok=True)
+            (folder / f"doc{d}.txt").write_text(text)
+            (folder / f"doc{d}.ann").write_text("".join(f"T{k + 1}\t{l} {s} {e}\t{text[s:e]}\n"
+                                                        for k, (s, e, l) in enumerate(spans)))
+            rows += [(f"doc{d}.ann", a, s, e, l) for s, e, l in spans] or [(f"doc{d}.ann", a, None, None, None)]
+    sp = pd.DataFrame(rows, columns=["item_id", "annotator_id", "start", "end", "label"])
+    tx = pd.DataFrame([(f"{i}.ann", t) for i, t in texts], columns=["item_id", "text"])
+    return sp, tx
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("unit", ["instance", "token"])
+def test_matches_bratiaa(tmp_path, seed, unit):
+    sp, tx = _project(tmp_path, seed)
+    ref = bratiaa.compute_f1_agreement(str(tmp_path), token_func=bratiaa.utils.tokenize if unit == "token" else None)
+    ours = span_agreement(sp, unit=unit, texts=tx, n_boot=0)
+    mean, sd = ref.mean_sd_total()
+    assert ours["overall"]["mean"] == pytest.approx(mean, abs=1e-12)
+    assert ours["overall"]["sd"] == pytest.approx(sd, abs=1e-12)
+    lm, ls = ref.mean_sd_per_label()
+    for lab, m, s in zip(ref.labels, lm, ls):
+        if np.isfinite(m):  # bratiaa gives NaN when some pair has no span of the label; we drop such pairs
+            assert ours["per_label"][lab]["mean"] == pytest.approx(m, abs=1e-12)
+            assert ours["per_label"][lab]["sd"] == pytest.approx(s, abs=1e-12)
+    dm, ds = ref.mean_sd_per_document()
+    pi = ours["per_item"].set_index("item_id")
+    for doc, m, s in zip(ref.documents, dm, ds):
+        assert pi.loc[doc, "mean"] == pytest.approx(m, abs=1e-12)
+        assert pi.loc[doc, "sd"] == pytest.approx(s, abs=1e-12)
+
+
+def test_merged_entities_low_instance_high_token():
+    text = "Acme Corp Berlin office"
+    t = pd.DataFrame({"item_id": ["d"], "text": [text]})
+    sp = pd.DataFrame({"item_id": ["d"] * 3, "annotator_id": ["a", "a", "m"], "start": [0, 10, 0],
+                       "end": [9, 16, 16], "label": ["ORG", "ORG", "ORG"]})
+    inst = span_agreement(sp, n_boot=0)["overall"]["mean"]
+    tok = span_agreement(sp, unit="token", texts=t, n_boot=0)["overall"]["mean"]
+    assert inst == 0.0  # no identical span: 2*0/(2+1)
+    assert tok == 1.0  # tokens Acme, Corp, Berlin with ORG on both sides: 2*3/(3+3)
+
+
+def test_overlap_one_to_one():
+    sp = pd.DataFrame({"item_id": ["d"] * 3, "annotator_id": ["a", "b", "b"], "start": [0, 0, 3],
+                       "end": [5, 4, 6], "label": ["X"] * 3})
+    # one span of a can match only one of b's two overlapping spans: 2*1/(1+2)
+    assert span_agreement(sp, match="overlap", n_boot=0)["overall"]["mean"] == pytest.approx(2 / 3)
+
+
+def test_errors():
+    sp = pd.DataFrame({"item_id": ["d"], "annotator_id": ["a"], "start": [5], "end": [5], "label": ["X"]})
+    with pytest.raises(ValueError, match="row 0, column 'end': end must be greater than start"):
+        span_agreement(sp)
+    sp = pd.DataFrame({"item_id": ["d"], "annotator_id": ["a"], "start": [0], "end": [50], "label": ["X"]})
+    with pytest.raises(ValueError, match="span ends outside the item's text"):
+        span_agreement(sp, unit="token", texts=pd.DataFrame({"item_id": ["d"], "text": ["short"]}))
+    with pytest.raises(ValueError, match="missing column"):
+        span_agreement(sp.drop(columns="label"))
