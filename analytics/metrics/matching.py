@@ -34,6 +34,7 @@ __all__ = [
     "interval_iou",
     "box_iou",
     "one_to_one",
+    "group_codes",
     "pair_stats",
     "bucket_weights",
     "pairwise_f1",
@@ -95,6 +96,15 @@ def box_iou(x1, y1, w1, h1, x2, y2, w2, h2) -> np.ndarray:
         return np.where(union > 0, inter / union, 0.0)
 
 
+def group_codes(*arrays) -> np.ndarray:
+    """Dense int64 codes of the rows' key tuple (faster than factorizing a MultiIndex: integer mixed radix)."""
+    code = np.zeros(len(arrays[0]), dtype=np.int64)
+    for a in arrays:
+        c, u = pd.factorize(np.asarray(a))
+        code = pd.factorize(code * (len(u) + 1) + c)[0].astype(np.int64)
+    return code
+
+
 def one_to_one(i: np.ndarray, j: np.ndarray, score: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Boolean mask over candidate edges ``(i, j)``: the edges of a maximum-total-``score`` one-to-one matching
     within each ``group`` (``i`` and ``j`` index the regions of the two sides; scores must be positive)."""
@@ -104,8 +114,8 @@ def one_to_one(i: np.ndarray, j: np.ndarray, score: np.ndarray, group: np.ndarra
     out = np.zeros(m, dtype=bool)
     if m == 0:
         return out
-    ki = pd.factorize(pd.MultiIndex.from_arrays([group, i]))[0]
-    kj = pd.factorize(pd.MultiIndex.from_arrays([group, j]))[0]
+    ki = group_codes(group, i)
+    kj = group_codes(group, j)
     di, dj = np.bincount(ki)[ki], np.bincount(kj)[kj]
     simple = (di == 1) & (dj == 1)
     out[simple] = True

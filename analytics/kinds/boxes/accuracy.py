@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from analytics.kinds.boxes.frames import check_boxes
-from analytics.metrics.matching import box_iou, cross_group_pairs, one_to_one
+from analytics.metrics.matching import box_iou, cross_group_pairs, group_codes, one_to_one
 from analytics.metrics.results import wilson_interval
 
 __all__ = ["gold_matches", "detection_accuracy", "label_confusions", "localisation_bias", "completeness"]
@@ -55,7 +55,7 @@ def gold_matches(b: pd.DataFrame, g: pd.DataFrame, iou: float = 0.5, same_label:
     v = box_iou(*geo(b, i), *geo(g, j))
     keep = (v >= iou) & (v > 0)
     i, j, v = i[keep], j[keep], v[keep]
-    grp = pd.factorize(pd.MultiIndex.from_arrays([codes[:len(b)][i], b["annotator_id"].to_numpy()[i]]))[0]
+    grp = group_codes(codes[:len(b)][i], b["annotator_id"].to_numpy()[i])
     ok = one_to_one(i, len(b) + j, v, grp)
     return pd.DataFrame({"row": i[ok], "gold_row": j[ok], "iou": v[ok]})
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.kinds.boxes.frames import check_boxes
-from analytics.metrics.matching import box_iou, one_to_one, pair_stats, pairwise_f1, within_group_pairs
+from analytics.metrics.matching import box_iou, group_codes, one_to_one, pair_stats, pairwise_f1, within_group_pairs
 
 __all__ = ["box_matches", "box_pair_stats", "box_agreement", "box_agreement_json"]
 
@@ -24,8 +24,7 @@ def box_matches(boxes: pd.DataFrame, iou: float = 0.5, same_label: bool = True) 
     alone (for label confusions)."""
     b = boxes.reset_index(drop=True)
     keys = ["item_id", "label"] if same_label else ["item_id"]
-    i, j = within_group_pairs(pd.factorize(pd.MultiIndex.from_frame(b[keys]))[0] if same_label
-                              else pd.factorize(b["item_id"])[0])
+    i, j = within_group_pairs(group_codes(*(b[k].to_numpy() for k in keys)))
     a = b["annotator_id"].to_numpy()
     keep = a[i] != a[j]
     i, j = i[keep], j[keep]
@@ -35,8 +34,7 @@ def box_matches(boxes: pd.DataFrame, iou: float = 0.5, same_label: bool = True) 
     cand = v >= iou
     cand &= v > 0
     i, j, v = i[cand], j[cand], v[cand]
-    grp = pd.factorize(pd.MultiIndex.from_arrays(
-        [b["item_id"].to_numpy()[i], a[i], a[j]] + ([b["label"].to_numpy()[i]] if same_label else [])))[0]
+    grp = group_codes(*([b["item_id"].to_numpy()[i], a[i], a[j]] + ([b["label"].to_numpy()[i]] if same_label else [])))
     ok = one_to_one(i, j, v, grp)
     i, j, v = i[ok], j[ok], v[ok]
     lab = b["label"].to_numpy()
