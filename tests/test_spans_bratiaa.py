@@ -83,3 +83,16 @@ def test_errors():
         span_agreement(sp, unit="token", texts=pd.DataFrame({"item_id": ["d"], "text": ["short"]}))
     with pytest.raises(ValueError, match="missing column"):
         span_agreement(sp.drop(columns="label"))
+
+
+def test_span_errors_against_gold():
+    from analytics.kinds.spans.accuracy import span_errors
+    gold = pd.DataFrame({"item_id": ["d", "d", "d"], "start": [0, 10, 20], "end": [9, 16, 25],
+                         "label": ["ORG", "LOC", "PER"]})
+    sp = pd.DataFrame({"item_id": ["d"] * 5, "annotator_id": ["a", "a", "a", "m", "m"],
+                       "start": [0, 10, 30, 0, 20], "end": [9, 15, 33, 16, 25], "label": ["ORG", "PER", "X", "ORG", "PER"]})
+    r = span_errors(sp, gold).set_index("annotator_id")
+    assert r.loc["a", ["correct", "label", "spurious", "boundary"]].tolist() == [1, 1, 1, 0]
+    assert r.loc["a", "miss_rate"] == pytest.approx(1 / 3)  # PER 20-25 not overlapped by a
+    # the merger (one ORG span over ORG + LOC) is a boundary error; nothing missed
+    assert r.loc["m", ["correct", "boundary"]].tolist() == [1, 1] and r.loc["m", "miss_rate"] == 0
