@@ -96,3 +96,29 @@ def test_span_errors_against_gold():
     assert r.loc["a", "miss_rate"] == pytest.approx(1 / 3)  # PER 20-25 not overlapped by a
     # the merger (one ORG span over ORG + LOC) is a boundary error; nothing missed
     assert r.loc["m", ["correct", "boundary"]].tolist() == [1, 1] and r.loc["m", "miss_rate"] == 0
+
+
+def test_brat_reader_round_trip(tmp_path):
+    from analytics.kinds.spans.readers import read_brat
+    sp, tx = _project(tmp_path, 5)
+    got, texts = read_brat(tmp_path)
+    key = ["item_id", "annotator_id", "start", "end", "label"]
+    norm = lambda d: d[key].astype(str).sort_values(key).reset_index(drop=True)  # noqa: E731
+    pd.testing.assert_frame_equal(norm(got), norm(sp))
+    ref = bratiaa.compute_f1_agreement(str(tmp_path))
+    assert span_agreement(got, n_boot=0)["overall"]["mean"] == pytest.approx(ref.mean_sd_total()[0], abs=1e-12)
+
+
+def test_label_studio_spans_text_mismatch():
+    from analytics.kinds.spans.readers import read_label_studio_spans
+    task = {"id": 1, "data": {"text": "Ann went to Rome"}, "annotations": [
+        {"completed_by": 3, "result": [{"type": "labels", "value": {"start": 12, "end": 16, "text": "Rome",
+                                                                      "labels": ["LOC"]}}]},
+        {"completed_by": 4, "ground_truth": True, "result": [
+            {"type": "labels", "value": {"start": 0, "end": 3, "text": "Ann", "labels": ["PER"]}}]}]}
+    sp, gold, tx = read_label_studio_spans([task])
+    assert sp[["annotator_id", "start", "end", "label"]].values.tolist() == [["3", 12, 16, "LOC"]]
+    assert gold[["start", "label"]].values.tolist() == [[0, "PER"]]
+    task["annotations"][0]["result"][0]["value"]["text"] = "Roma"
+    with pytest.raises(ValueError, match="span text 'Roma' does not match the offsets 12-16"):
+        read_label_studio_spans([task])

@@ -1,0 +1,72 @@
+"""Span readers: brat standoff (one folder per annotator, ``.ann`` T-lines beside ``.txt``) and Label Studio
+JSON exports (``labels`` results; ``ground_truth: true`` as gold). Each checks that a span's stored text
+equals the text at its offsets."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from analytics.kinds.spans.frames import SPAN_COLUMNS, check_spans
+
+__all__ = ["read_brat", "read_label_studio_spans"]
+
+
+def _check_text(where: str, text: str, s: int, e: int, stored: str | None) -> None:
+    if e > len(text) or e <= s:
+        raise ValueError(f"{where}: span {s}-{e} is outside the text (length {len(text)}) or empty")
+    if stored is not None and text[s:e] != stored:
+        raise ValueError(f"{where}: span text {stored!r} does not match the offsets {s}-{e} ({text[s:e]!r})")
+
+
+def read_brat(root) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(spans, texts)`` from ``root/<annotator>/<doc>.ann``; ``item_id`` is the ``.ann`` path relative to the
+    annotator folder (bratiaa's document id). Discontinuous spans (``0 3;5 8``) give one row per fragment."""
+    rows, texts = [], {}
+    for folder in sorted(p for p in Path(root).iterdir() if p.is_dir()):
+        for ann in sorted(folder.rglob("*.ann")):
+            doc = ann.relative_to(folder).as_posix()
+            text = ann.with_suffix(".txt").read_text(encoding="utf-8")
+            texts.setdefault(doc, text)
+            found = False
+            for n, line in enumerate(ann.read_text(encoding="utf-8").splitlines(), 1):
+                if not line.startswith("T"):
+                    continue
+                _tid, mid, stored = (line.split("\t") + [None])[:3]
+                label, offs = mid.split(" ", 1)
+                frags = [tuple(map(int, f.split())) for f in offs.split(";")]
+                joined = " ".join(text[s:e] for s, e in frags)
+                if stored is not None and joined != stored:
+                    raise ValueError(f"{ann}:{n}: span text {stored!r} does not match the offsets {offs} ({joined!r})")
+                for s, e in frags:
+                    _check_text(f"{ann}:{n}", text, s, e, None)
+                    rows.append((doc, folder.name, s, e, label))
+                    found = True
+            if not found:
+                rows.append((doc, folder.name, None, None, None))
+    return (check_spans(pd.DataFrame(rows, columns=list(SPAN_COLUMNS))),
+            pd.DataFrame(list(texts.items()), columns=["item_id", "text"]))
+
+
+def read_label_studio_spans(src, text_field: str = "text") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``(spans, gold, texts)`` from a Label Studio export with ``labels`` results."""
+    tasks = json.loads(Path(src).read_text()) if isinstance(src, (str, Path)) else src
+    rows, texts = [], []
+    for task in tasks:
+        tid, text = str(task["id"]), task["data"][text_field]
+        texts.append((tid, text))
+        for ann in task.get("annotations", []):
+            who, gt = str(ann.get("completed_by")), bool(ann.get("ground_truth"))
+            res = [r for r in ann.get("result", []) if r.get("type") == "labels"]
+            if not res:
+                rows.append((tid, who, None, None, None, gt))
+            for r in res:
+                v = r["value"]
+                _check_text(f"task {tid}, result {r.get('id')}", text, v["start"], v["end"], v.get("text"))
+                rows += [(tid, who, v["start"], v["end"], lab, gt) for lab in v["labels"]]
+    df = pd.DataFrame(rows, columns=[*SPAN_COLUMNS, "ground_truth"])
+    tx = pd.DataFrame(texts, columns=["item_id", "text"])
+    df = check_spans(df, tx)
+    gold = df[df["ground_truth"]].drop(columns=["annotator_id", "ground_truth"]).reset_index(drop=True)
+    return df[~df["ground_truth"]].drop(columns="ground_truth").reset_index(drop=True), gold, tx
