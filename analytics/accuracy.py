@@ -5,7 +5,7 @@ planner.
 Units. Accuracy is scored per **annotation**: an annotation of an item that has a gold label is correct when
 its label equals the gold label. ``n`` is the number of such gold-scored annotations, ``n_items`` the number
 of distinct gold items behind them. Every estimate carries ``n`` and a 95% interval (Wilson 1927 for single
-proportions, see ``analytics.results.wilson_interval``; normal for the post-stratified estimate).
+proportions, see ``analytics.metrics.results.wilson_interval``; normal for the post-stratified estimate).
 
 Two paths, one finish. The frame functions take a long frame ``item_id, annotator_id, label, gold_label``
 (+ grouping columns); the ``*_from_db`` functions read small per-group counts from ``sql/accuracy_*.sql`` /
@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from analytics.db import query_df
 from analytics.filters import Filters
 from analytics.frames import require_columns
-from analytics.results import SMALL_N, Estimate, wilson_interval
+from analytics.metrics.results import SMALL_N, Estimate, wilson_interval
 
 __all__ = [
     "DB_GROUPINGS",

@@ -30,7 +30,7 @@ import pandas as pd
 
 from analytics.filters import Filters
 from analytics.frames import require_columns
-from analytics.results import Estimate, wilson_interval
+from analytics.metrics.results import Estimate, wilson_interval
 
 __all__ = [
     "ACTIVITY_COLUMNS",

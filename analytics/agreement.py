@@ -62,7 +62,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from analytics.frames import ANNOTATION_COLUMNS, check_annotations, require_columns
-from analytics.results import Estimate
+from analytics.metrics.results import Estimate
 
 __all__ = [
     "METRICS",
@@ -777,7 +777,7 @@ def agreement(df: pd.DataFrame, metric: str = "krippendorff", by=None, level: st
     ``metric``: ``'krippendorff'`` (``level`` nominal/ordinal/interval/ratio), ``'fleiss'``, ``'gwet_ac1'``,
     ``'percent'``, ``'scott_pi'``, ``'cohen'`` (exactly two annotators; ``weights`` None/'linear'/'quadratic').
     ``categories`` orders non-numeric labels for ordinal alpha and weighted Cohen. Returns an
-    :class:`~analytics.results.Estimate` (``n = n_items`` = items with 2+ ratings, ``n_annotations`` = their
+    :class:`~analytics.metrics.results.Estimate` (``n = n_items`` = items with 2+ ratings, ``n_annotations`` = their
     ratings) or, with ``by``, a frame with the ``by`` columns and ``value, ci_low, ci_high, n_items,
     n_annotations, reason`` (one row per group, sorted). Formulas and the interval: module docstring.
     """

@@ -23,7 +23,7 @@ from scipy import sparse
 from analytics.correlation import Correlation, spearman
 from analytics.filters import Filters
 from analytics.frames import check_annotations, require_columns
-from analytics.results import wilson_interval
+from analytics.metrics.results import wilson_interval
 
 __all__ = [
     "majority_vote",

@@ -20,7 +20,7 @@ from scipy import stats
 
 from analytics.filters import Filters
 from analytics.frames import require_columns
-from analytics.results import Estimate, wilson_interval
+from analytics.metrics.results import Estimate, wilson_interval
 
 __all__ = [
     "Correlation",

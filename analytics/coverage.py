@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from analytics.db import query_df
 from analytics.filters import Filters
 from analytics.frames import check_annotations, require_columns
-from analytics.results import wilson_interval
+from analytics.metrics.results import wilson_interval
 
 __all__ = [
     "MISSING_VALUE",

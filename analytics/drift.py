@@ -19,7 +19,7 @@ from scipy import stats
 
 from analytics.filters import Filters
 from analytics.frames import check_annotations, require_columns
-from analytics.results import SMALL_N, wilson_interval
+from analytics.metrics.results import SMALL_N, wilson_interval
 
 __all__ = [
     "week_of",

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from analytics.db import query_df
 from analytics.filters import Filters
-from analytics.results import SMALL_N, Estimate
+from analytics.metrics.results import SMALL_N, Estimate
 from analytics.thresholds import STATUS_COLOURS, Thresholds, load_thresholds
 
 __all__ = [

@@ -38,7 +38,7 @@ from analytics.accuracy import (
 from analytics.db import make_engine
 from analytics.filters import Filters
 from dbutil import load_tables
-from analytics.results import wilson_interval
+from analytics.metrics.results import wilson_interval
 
 Z95 = stats.norm.ppf(0.975)
 PROP = settings(max_examples=40, deadline=None)

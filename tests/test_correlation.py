@@ -29,7 +29,7 @@ from analytics.correlation import (
     versions_from_db,
 )
 from analytics.filters import Filters
-from analytics.results import wilson_interval
+from analytics.metrics.results import wilson_interval
 
 Z = stats.norm.ppf(0.975)
 

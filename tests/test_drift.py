@@ -25,7 +25,7 @@ from analytics.drift import (
     week_of,
 )
 from analytics.filters import Filters
-from analytics.results import wilson_interval
+from analytics.metrics.results import wilson_interval
 
 WEEK1 = pd.Timestamp("2026-05-25")          # ARCHITECTURE.md: week 1 starts Monday 2026-05-25
 DRIFT_START = pd.Timestamp("2026-08-24")    # ARCHITECTURE.md / analytics.demo.TRUTHS: ann_07 drifts from week 14

@@ -22,7 +22,7 @@ from analytics.gate import (
     render_junit,
     render_text,
 )
-from analytics.results import wilson_interval
+from analytics.metrics.results import wilson_interval
 from analytics.thresholds import Thresholds, ThresholdsError
 
 # ------------------------------------------------------------------------------------------ tiny database

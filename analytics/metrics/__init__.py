@@ -1,0 +1,1 @@
+"""Pure statistics over small sufficient-statistics frames (no I/O, no Streamlit)."""

@@ -1,0 +1,1 @@
+"""Query paths: SQL dialect translation (sqlglot) and the Spark engine."""
