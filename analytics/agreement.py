@@ -62,6 +62,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from analytics.frames import ANNOTATION_COLUMNS, check_annotations, require_columns
+from analytics.frames import by_list as _by_list
 from analytics.metrics.results import Estimate
 
 __all__ = [
@@ -171,17 +172,6 @@ def _bucket_index(bucket_ids) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------- input
-
-def _by_list(by) -> list[str]:
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    cols = list(by)
-    if not all(isinstance(c, str) for c in cols):
-        raise ValueError(f"by must be a column name or a list of column names, got {by!r}")
-    return cols
-
 
 def _check_choice(value, allowed: Sequence, what: str):
     if value not in allowed:

@@ -5,7 +5,7 @@ from typing import Iterable
 
 import pandas as pd
 
-__all__ = ["ANNOTATION_COLUMNS", "require_columns", "check_annotations"]
+__all__ = ["ANNOTATION_COLUMNS", "require_columns", "check_annotations", "by_list"]
 
 ANNOTATION_COLUMNS = ("item_id", "annotator_id", "label")
 
@@ -26,3 +26,15 @@ def check_annotations(df: pd.DataFrame, extra: Iterable[str] = (), what: str = "
     """Check the long annotation shape (``item_id, annotator_id, label`` + ``extra``); drop rows with no label."""
     require_columns(df, (*ANNOTATION_COLUMNS, *extra), what)
     return df[df["label"].notna()]
+
+
+def by_list(by) -> list[str]:
+    """A ``by`` argument (None, one column name or several) as a list of column names."""
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    cols = list(by)
+    if not all(isinstance(c, str) for c in cols):
+        raise ValueError(f"by must be a column name or a list of column names, got {by!r}")
+    return cols

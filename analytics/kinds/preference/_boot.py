@@ -19,20 +19,11 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from analytics.frames import by_list
+
 __all__ = ["N_BUCKETS", "pair_bucket", "group_codes", "boot_weights", "bootstrap_ci", "by_list"]
 
 N_BUCKETS = 64
-
-
-def by_list(by) -> list[str]:
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    cols = list(by)
-    if not all(isinstance(c, str) for c in cols):
-        raise ValueError(f"by must be a column name or a list of column names, got {by!r}")
-    return cols
 
 
 def pair_bucket(pair_ids) -> np.ndarray:
