@@ -10,10 +10,12 @@ import argparse
 import importlib
 import sys
 
+from analytics.resources import version
+
 __all__ = ["main", "UsageError", "COMMANDS"]
 
 # Order is the order in `labelqa --help`.
-COMMANDS = ("demo", "load", "info", "agreement", "accuracy", "consensus", "gate", "report")
+COMMANDS = ("demo", "load", "info", "dashboard", "agreement", "accuracy", "consensus", "gate", "report")
 
 
 class UsageError(Exception):
@@ -23,6 +25,7 @@ class UsageError(Exception):
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``only`` set, just that sub-command's module is imported (fast start-up)."""
     parser = argparse.ArgumentParser(prog="labelqa", description="Label-quality analytics.")
+    parser.add_argument("--version", action="version", version=f"labelqa {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in (only,) if only in COMMANDS else COMMANDS:
         try:

@@ -38,6 +38,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, Mapping
 
+from analytics.resources import DEFAULT_THRESHOLDS
+
 __all__ = [
     "ThresholdsError",
     "Rule",
@@ -190,13 +192,15 @@ def _nan(x: Any) -> bool:
 
 
 def default_path() -> Path:
-    """``$LABELQA_THRESHOLDS`` if set, else ``<repo root>/labelqa.toml``."""
+    """``$LABELQA_THRESHOLDS`` if set, else ``./labelqa.toml`` when the working directory has one, else
+    the defaults shipped with the package (``analytics/labelqa.toml``, the repository's ``labelqa.toml``)."""
     env = os.environ.get("LABELQA_THRESHOLDS")
     if env:
         return Path(env)
-    from analytics.db import ROOT
-
-    return ROOT / "labelqa.toml"
+    local = Path.cwd() / "labelqa.toml"
+    if local.is_file():
+        return local
+    return DEFAULT_THRESHOLDS
 
 
 # ---------------------------------------------------------------------------------------------- lines
@@ -544,7 +548,7 @@ _LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def load_thresholds(path: str | Path | None = None) -> Thresholds:
-    """Load thresholds from ``path`` (default: ``$LABELQA_THRESHOLDS`` or ``<repo root>/labelqa.toml``).
+    """Load thresholds from ``path`` (default: ``$LABELQA_THRESHOLDS``, ``./labelqa.toml`` or the packaged defaults).
 
     A missing default file gives the built-in ``DEFAULTS``; a missing explicit file, a TOML syntax error,
     an unknown key or a wrong type raises ``ThresholdsError`` naming the file, line and key.

@@ -28,7 +28,7 @@ def add_parser(sub) -> None:
     scope.add_argument("--batch", help="judge one batch (batch_id)")
     scope.add_argument("--since", help="judge everything from this date on (YYYY-MM-DD)")
     p.add_argument("--until", help="with --since: last day of the window (YYYY-MM-DD, inclusive)")
-    p.add_argument("--config", help="thresholds TOML (default: LABELQA_THRESHOLDS or <repo>/labelqa.toml)")
+    p.add_argument("--config", help="thresholds TOML (default: LABELQA_THRESHOLDS, ./labelqa.toml, else the packaged defaults)")
     p.add_argument("--format", choices=("text", "json", "junit"), default="text")
     p.add_argument("--out", help="also write the output to this file (stdout still gets the text table)")
     p.add_argument("--verbose", "-v", action="store_true", help="text: list passing per-class rows too")

@@ -34,7 +34,7 @@ def add_parser(sub) -> None:
         q.add_argument("--db", help="SQLAlchemy URL (default: LABELQA_DB_URL, secrets.toml, embedded demo)")
         q.add_argument("--project", required=True, help="project_id")
         q.add_argument("--out", required=True, help="HTML file to write")
-        q.add_argument("--config", help="thresholds TOML (default: LABELQA_THRESHOLDS or <repo>/labelqa.toml)")
+        q.add_argument("--config", help="thresholds TOML (default: LABELQA_THRESHOLDS, ./labelqa.toml, else the packaged defaults)")
         q.set_defaults(func=run)
 
 
