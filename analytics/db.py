@@ -22,6 +22,8 @@ from sqlalchemy import bindparam, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
+from analytics.resources import SQL_DIR, checkout_root, data_home
+
 __all__ = [
     "ROOT",
     "SQL_DIR",
@@ -38,9 +40,9 @@ __all__ = [
     "CANONICAL_TABLES",
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
-SQL_DIR = ROOT / "sql"
-DEFAULT_DB_PATH = ROOT / "data" / "labelqa.duckdb"
+# ROOT: the checkout root when run from one (secrets.toml is also looked up there), else the package dir.
+ROOT = checkout_root() or Path(__file__).resolve().parent
+DEFAULT_DB_PATH = data_home() / "labelqa.duckdb"
 CANONICAL_TABLES = (
     "projects", "label_classes", "annotators", "items", "item_attributes", "batches",
     "annotations", "gold_labels", "reviews", "model_runs", "model_metrics", "predictions",
