@@ -1,5 +1,7 @@
-"""``labelqa`` command line. Each sub-command lives in ``analytics/commands/<name>.py`` and exposes
-``add_parser(subparsers)`` (registering itself with ``set_defaults(func=run)``) and ``run(args) -> int``.
+"""``labelqa`` command line. Each sub-command is a module exposing ``add_parser(subparsers)`` (registering
+itself with ``set_defaults(func=run)``) and ``run(args) -> int``: the core commands live in
+``analytics/commands/<name>.py``; an annotation kind adds its own through ``KindSpec.commands``
+(:mod:`analytics.kinds`), so a new kind never edits this file.
 
 Errors that are the user's (bad file, unknown column, malformed config) are raised as ``UsageError`` or
 ``ValueError``/``FileNotFoundError`` and printed as one line on stderr with exit code 2, no traceback.
@@ -10,16 +12,32 @@ import argparse
 import importlib
 import sys
 
+from analytics import kinds
 from analytics.resources import version
 
-__all__ = ["main", "UsageError", "COMMANDS"]
+__all__ = ["main", "UsageError", "COMMANDS", "command_modules"]
 
-# Order is the order in `labelqa --help`.
-COMMANDS = ("demo", "load", "info", "dashboard", "agreement", "accuracy", "consensus", "gate", "report")
+# Core commands (not tied to one annotation kind). Order of `labelqa --help`: these, then the kinds' commands
+# inserted before "gate".
+CORE = ("demo", "load", "info", "dashboard", "gate", "report")
 
 
 class UsageError(Exception):
     """A problem with the user's input: printed as one line, exit code 2."""
+
+
+def command_modules() -> dict[str, str]:
+    """Every sub-command name -> its module, in ``--help`` order."""
+    core = {name: f"analytics.commands.{name}" for name in CORE}
+    from_kinds = kinds.commands()
+    clash = sorted(set(core) & set(from_kinds))
+    if clash:
+        raise ValueError(f"annotation kinds redefine core commands: {', '.join(clash)}")
+    order = list(CORE[:4]) + list(from_kinds) + list(CORE[4:])
+    return {name: core.get(name) or from_kinds[name] for name in order}
+
+
+COMMANDS = tuple(command_modules())
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -27,14 +45,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labelqa", description="Label-quality analytics.")
     parser.add_argument("--version", action="version", version=f"labelqa {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in (only,) if only in COMMANDS else COMMANDS:
-        try:
-            mod = importlib.import_module(f"analytics.commands.{name}")
-        except ModuleNotFoundError as exc:  # a command not written yet must not break the others
-            if exc.name == f"analytics.commands.{name}":
-                continue
-            raise
-        mod.add_parser(sub)
+    modules = command_modules()
+    for name in (only,) if only in modules else modules:
+        importlib.import_module(modules[name]).add_parser(sub)
     return parser
 
 
