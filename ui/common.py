@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from analytics import kinds
 from analytics.db import DEFAULT_DB_PATH, ensure_default_db, make_engine, resolve_url
 from analytics.filters import Filters
 from analytics.thresholds import Thresholds, ThresholdsError, default_path, load_thresholds
@@ -36,14 +37,9 @@ __all__ = [
 ROOT = Path(__file__).resolve().parent.parent
 
 # Page key -> (file relative to app.py, title, icon, url path). app.py builds st.navigation from this.
+# Pages are declared by the annotation kinds (KindSpec.pages, analytics/kinds/<kind>/kind.py).
 PAGES: dict[str, tuple[str, str, str, str]] = {
-    "overview": ("pages/overview.py", "Weekly overview", ":material/dashboard:", "overview"),
-    "accuracy": ("pages/accuracy.py", "Stratified accuracy", ":material/target:", "accuracy"),
-    "agreement": ("pages/agreement.py", "Agreement trends", ":material/handshake:", "agreement"),
-    "coverage": ("pages/coverage.py", "Class coverage", ":material/grid_on:", "coverage"),
-    "label_vs_model": ("pages/label_vs_model.py", "Label vs model", ":material/model_training:", "label_vs_model"),
-    "annotators": ("pages/annotators.py", "Annotators", ":material/groups:", "annotators"),
-    "delivery": ("pages/delivery.py", "Delivery report", ":material/local_shipping:", "delivery"),
+    p.key: (p.path, p.title, p.icon, p.url_path) for _kind, p in kinds.pages()
 }
 
 # Query-string keys of the sidebar filters (Filters field in brackets):
