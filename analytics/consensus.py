@@ -23,7 +23,7 @@ from scipy import sparse
 from analytics.correlation import Correlation, spearman
 from analytics.filters import Filters
 from analytics.frames import check_annotations, require_columns
-from analytics.metrics.results import wilson_interval
+from analytics.metrics.results import NoData, wilson_interval
 
 __all__ = [
     "majority_vote",
@@ -58,7 +58,7 @@ class _Encoded:
 def _encode(df: pd.DataFrame, weight_col: str | None = None) -> _Encoded:
     df = check_annotations(df)
     if df.empty:
-        raise ValueError("annotations is empty: nothing to aggregate")
+        raise NoData("annotations is empty: nothing to aggregate")
     item, items = pd.factorize(df["item_id"], sort=True)
     annotator, annotators = pd.factorize(df["annotator_id"], sort=True)
     label, classes = pd.factorize(df["label"], sort=True)
@@ -98,7 +98,7 @@ def majority_vote(df: pd.DataFrame, tie: str = "lowest", seed: int = 0) -> pd.Da
         raise ValueError(f"tie must be one of {', '.join(TIE_RULES)}; got {tie!r}")
     df = check_annotations(df)
     if df.empty:
-        raise ValueError("annotations is empty: nothing to aggregate")
+        raise NoData("annotations is empty: nothing to aggregate")
     item, items = pd.factorize(df["item_id"], sort=True)
     label, classes = pd.factorize(df["label"], sort=True)
     k = len(classes)
@@ -368,7 +368,7 @@ def annotator_skill_from_db(engine, filters: Filters, max_iter: int = 100, tol: 
 
     rows = query_df(engine, "consensus_multi_annotations", **filters.params())
     if rows.empty:
-        raise ValueError("no item has two or more annotations in the filtered scope: Dawid-Skene needs overlap")
+        raise NoData("no item has two or more annotations in the filtered scope: Dawid-Skene needs overlap")
     ds = DawidSkene(max_iter=max_iter, tol=tol).fit(rows, weight_col="n")
     gold = query_df(engine, "consensus_annotator_gold", **filters.params())
     skill = ds.annotator_skill_.merge(gold, on="annotator_id", how="left")

@@ -20,7 +20,7 @@ from scipy import stats
 
 from analytics.filters import Filters
 from analytics.frames import require_columns
-from analytics.metrics.results import Estimate, wilson_interval
+from analytics.metrics.results import Estimate, NoData, wilson_interval
 
 __all__ = [
     "Correlation",
@@ -339,7 +339,7 @@ def label_vs_model_from_db(engine, project_id: str, run_id: str, metric: str = "
     f = _scope(project_id, filters)
     counts = query_df(engine, "model_label_quality", **f.params(), run_id=run_id, metric=metric)
     if counts.empty:
-        raise ValueError(f"run {run_id!r} has no per-class {metric!r} metric and no gold-scored annotations")
+        raise NoData(f"run {run_id!r} has no per-class {metric!r} metric and no gold-scored annotations")
     return label_vs_model(counts)
 
 
@@ -357,7 +357,7 @@ def versions_from_db(engine, project_id: str, metric: str = "f1", filters: Filte
     f = _scope(project_id, filters)
     rows = query_df(engine, "model_versions", **f.params(), metric=metric)
     if rows.empty:
-        raise ValueError(f"project {project_id!r} has no model runs")
+        raise NoData(f"project {project_id!r} has no model runs")
     n = rows["n"].fillna(0).to_numpy(float)
     correct = rows["correct"].fillna(0).to_numpy(float)
     low, high = wilson_interval(correct, n)
@@ -473,7 +473,7 @@ def prelabel_acceptance_from_db(engine, filters: Filters, alpha: float = 0.05, m
 
     counts = query_df(engine, "prelabel_acceptance", **filters.params())
     if counts.empty:
-        raise ValueError("no pre-labelled annotations in the filtered scope")
+        raise NoData("no pre-labelled annotations in the filtered scope")
     return prelabel_acceptance(counts, alpha=alpha, min_n=min_n)
 
 
@@ -576,5 +576,5 @@ def calibration_from_db(engine, project_id: str, run_id: str, bins: int = 10,
         raise ValueError(f"model run {run_id!r} belongs to project {run['project_id']!r}, not {project_id!r}")
     s = query_df(engine, "calibration_bins", project_id=project_id, run_id=run_id, bins=bins, reference=reference)
     if s.empty:
-        raise ValueError(f"run {run_id!r} has no predictions with a confidence and a {reference} reference")
+        raise NoData(f"run {run_id!r} has no predictions with a confidence and a {reference} reference")
     return _finish_calibration(s, bins, reference, n_boot, seed)

@@ -19,7 +19,7 @@ from scipy import stats
 
 from analytics.filters import Filters
 from analytics.frames import check_annotations, require_columns
-from analytics.metrics.results import SMALL_N, wilson_interval
+from analytics.metrics.results import SMALL_N, NoData, wilson_interval
 
 __all__ = [
     "week_of",
@@ -133,7 +133,7 @@ def weekly_accuracy_from_db(engine, filters: Filters, by: str | None = None, fil
         raise ValueError(f"by must be one of None, 'annotator_id', 'team'; got {by!r}")
     counts = query_df(engine, "drift_weekly_accuracy", **filters.params())
     if counts.empty:
-        raise ValueError("no gold-scored annotations in the filtered scope")
+        raise NoData("no gold-scored annotations in the filtered scope")
     return weekly_series(counts, by=by, fill_weeks=fill_weeks)
 
 
@@ -157,7 +157,7 @@ def weekly_agreement_from_db(engine, filters: Filters, by: str | None = "annotat
         raise ValueError(f"by must be one of None, 'annotator_id', 'team'; got {by!r}")
     counts = query_df(engine, "drift_weekly_peer_agreement", **filters.params())
     if counts.empty:
-        raise ValueError("no item has two or more annotations in the filtered scope")
+        raise NoData("no item has two or more annotations in the filtered scope")
     out = weekly_series(counts, success_col="agree", by=by, value_name="agreement", fill_weeks=fill_weeks)
     out["reason"] = _reasons(np.where(out["n"] > 0, None, "no multiply-labelled annotations this week"), out.index)
     return out
@@ -215,7 +215,7 @@ def annotator_drift(weekly: pd.DataFrame, baseline_weeks: int = 8, alpha: float 
     w = w.groupby(["annotator_id", "week"], sort=True)[["correct", "n"]].sum().reset_index()
     w = w[w["n"] > 0].reset_index(drop=True)
     if w.empty:
-        raise ValueError("weekly has no gold-scored annotations")
+        raise NoData("weekly has no gold-scored annotations")
     last = w["week"].max()
     recent_start = last - pd.Timedelta(weeks=recent_weeks - 1)
     w["recent"] = w["week"] >= recent_start
@@ -439,7 +439,7 @@ def label_shift_from_db(engine, filters: Filters, reference: str = "previous", a
 
     counts = query_df(engine, "drift_label_counts", **filters.params())
     if counts.empty:
-        raise ValueError("no annotations in the filtered scope")
+        raise NoData("no annotations in the filtered scope")
     return label_shift(counts, reference=reference, alpha=alpha, psi_threshold=psi_threshold)
 
 

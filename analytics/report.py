@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from analytics.db import query_df
 from analytics.filters import Filters
-from analytics.metrics.results import SMALL_N, Estimate
+from analytics.metrics.results import SMALL_N, Estimate, NoData
 from analytics.thresholds import STATUS_COLOURS, Thresholds, load_thresholds
 
 __all__ = [
@@ -249,7 +249,7 @@ def delivery_report(engine: Engine | Connection, project_id: str, batch_id: str,
     f = Filters(project_id, batch_id=batch_id)
     s = _scope_summary(engine, f)
     if int(s["n_annotations"] or 0) == 0:
-        raise ValueError(f"batch {batch_id!r} of project {project_id!r} has no annotations")
+        raise NoData(f"batch {batch_id!r} of project {project_id!r} has no annotations")
     conf = th.confidence(project_id)
     headline, pooled = _overall_accuracy(engine, f, conf)
     alpha = ag.agreement_from_db(engine, f, metric="krippendorff", confidence=conf)
@@ -292,7 +292,7 @@ def weekly_report(engine: Engine | Connection, project_id: str, week: str,
     f = Filters(project_id, date_from=start, date_to=end)
     s = _scope_summary(engine, f)
     if int(s["n_annotations"] or 0) == 0:
-        raise ValueError(f"project {project_id!r} has no annotations in week {week} ({start} to {end})")
+        raise NoData(f"project {project_id!r} has no annotations in week {week} ({start} to {end})")
     conf = th.confidence(project_id)
     headline, _ = _overall_accuracy(engine, f, conf)
     alpha = ag.agreement_from_db(engine, f, metric="krippendorff", confidence=conf)

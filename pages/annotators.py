@@ -13,10 +13,11 @@ import streamlit as st
 
 from analytics.accuracy import confusion_matrix, per_class_prf
 from analytics.drift import control_limits
+from analytics.metrics.results import NoData
 from ui import data
 from ui.charts import BLUE, COLOUR, heatmap, rows_height, style
 from ui.common import (
-    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_pct, page_header, small_n, status_mark, table,
+    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_pct, no_data, page_header, small_n, status_mark, table,
     url_selectbox, week_start,
 )
 
@@ -39,13 +40,19 @@ hf = f.replace(date_from=week_start(end) - dt.timedelta(weeks=25), date_to=end)
 baseline_weeks = int(c.thresholds.setting("drift_baseline_weeks", c.project_id))
 drift, drift_err = data.annotator_drift(c.engine, c.db, hf, baseline_weeks, c.thresholds.drift_alpha(c.project_id))
 acc = data.accuracy(c.engine, c.db, f, "annotator_id", small_n=sn)
-pre = data.prelabel(c.engine, c.db, hf)  # automation bias: judged on the same 26 weeks as drift
+try:
+    pre, pre_none = data.prelabel(c.engine, c.db, hf), None  # automation bias: judged on the same 26 weeks as drift
+except NoData as e:
+    pre, pre_none = None, e
 # Dawid-Skene reads one row per annotation of multiply-labelled items (not a small aggregate): automatic on
 # project-slice scale, on request beyond it.
 DS_AUTO_LIMIT = 500_000
 n_scope = int(act["n_annotations"].sum())
 if n_scope <= DS_AUTO_LIMIT or st.session_state.get("ds_go"):
-    skill = data.annotator_skill(c.engine, c.db, f)
+    try:
+        skill = data.annotator_skill(c.engine, c.db, f)
+    except NoData:  # no multiply-labelled item: Dawid-Skene has nothing to fit, the columns stay empty
+        skill = pd.DataFrame()
 else:
     skill = pd.DataFrame()
 
@@ -60,7 +67,7 @@ else:
     lb["expected_agreement"] = np.nan
     lb["estimated_accuracy"] = np.nan
 drift_ids = set(drift.loc[drift["drift"].astype(bool), "annotator_id"].astype(str)) if not drift.empty else set()
-bias_ids = set(pre.loc[pre["automation_bias"].astype(bool), "annotator_id"].astype(str)) if not pre.empty else set()
+bias_ids = set(pre.loc[pre["automation_bias"].astype(bool), "annotator_id"].astype(str)) if pre is not None else set()
 flags, status = [], []
 for r in lb.itertuples():
     # Flags come from the tests in analytics (drift, automation bias); a plain accuracy number per annotator is
@@ -82,6 +89,9 @@ lb = lb.sort_values(["accuracy", "annotator_id"], na_position="last")
 st.subheader("Leaderboard")
 if drift_err:
     st.warning(f"Drift could not be tested: {drift_err}.", icon=":material/warning:")
+if pre_none is not None:
+    no_data(pre_none, "Automation bias not tested",
+            "The check needs annotations made with a model suggestion shown (`annotations.model_suggestion`).")
 if n_scope > DS_AUTO_LIMIT:
     st.toggle(f"Fit Dawid-Skene on these {n_scope:,} annotations (agreement with consensus and estimated "
               "accuracy columns; may take a minute; narrow the dates to make it faster)", key="ds_go")

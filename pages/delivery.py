@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.metrics.results import NoData
 from ui import data
 from ui.charts import forest
 from ui.common import (
-    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, page_header, small_n, status_badge, status_mark,
+    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, no_data, page_header, small_n, status_badge, status_mark,
     table, url_selectbox,
 )
 
@@ -42,8 +43,8 @@ batch = url_selectbox("Batch", batches, "batch", default=batches[-1])
 try:
     rep, html = data.delivery_report(c.engine, c.db, f.project_id, batch, _thresholds=c.thresholds,
                                      thresholds_key=str(c.thresholds.path))
-except ValueError as exc:  # e.g. a batch without annotations
-    empty_state("This batch cannot be reported yet", str(exc))
+except NoData as exc:  # e.g. a batch without annotations
+    no_data(exc, "This batch cannot be reported yet")
     st.stop()
 
 st.download_button("Download report (HTML)", html.encode("utf-8"), file_name=f"delivery_{rep.batch_id}.html",

@@ -11,10 +11,11 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from analytics.metrics.results import NoData
 from ui import data
 from ui.charts import BLUE, COLOUR, forest, style
 from ui.common import (
-    PAGES, ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, link_params, page_header, small_n,
+    PAGES, ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, link_params, no_data, page_header, small_n,
     status_mark, table, url_selectbox, week_start,
 )
 
@@ -49,8 +50,11 @@ else:
 
     # -------------------------------------------------------------------------------------- per class
     st.subheader("Per class: label accuracy vs model metric")
-    frame, res = data.label_vs_model(c.engine, c.db, lf, run_id, metric)
-    ok = frame.dropna(subset=["label_accuracy", "model_metric"])
+    try:
+        frame, res = data.label_vs_model(c.engine, c.db, lf, run_id, metric)
+        ok = frame.dropna(subset=["label_accuracy", "model_metric"])
+    except NoData:  # neither per-class metrics nor gold-scored annotations for this run
+        ok = pd.DataFrame()
     if ok.empty:
         empty_state("No class has both gold-checked labels and a model metric",
                     "The scatter needs gold labels on the run's training items and per-class metrics for the run.")
@@ -148,7 +152,13 @@ else:
         empty_state("No predictions for this run",
                     "Calibration needs the run's predictions with confidences (table `predictions`).")
     else:
-        cal = data.calibration(c.engine, c.db, f.project_id, run_id)
+        try:
+            cal = data.calibration(c.engine, c.db, f.project_id, run_id)
+        except NoData as e:  # predictions, but none with a confidence and a reference label
+            cal = None
+            no_data(e, "No calibration for this run",
+                    "Calibration needs predictions with confidences on items with gold or a clear majority label.")
+    if n_pred and cal is not None:
         b = cal.bins
         fig = go.Figure()
         fig.add_trace(go.Scatter(x=[0, 100], y=[0, 100], mode="lines", name="perfect calibration",
@@ -180,11 +190,14 @@ else:
 st.subheader("Pre-label acceptance and automation bias")
 # Automation bias is a habit: judged on the 26 weeks up to the end date, as on the overview and Annotators pages.
 pf26 = f if f.date_to is None else f.replace(date_from=week_start(f.date_to) - dt.timedelta(weeks=25))
-pre = data.prelabel(c.engine, c.db, pf26)
-if pre.empty or int(pre["n_prelabelled"].sum()) == 0:
-    empty_state("No pre-labels in this selection",
-                "This check needs annotations made with a model suggestion shown (`annotations.model_suggestion`) "
-                "and gold labels on some of those items: it measures how often a wrong suggestion is accepted.")
+try:
+    pre, pre_none = data.prelabel(c.engine, c.db, pf26), None
+except NoData as e:
+    pre, pre_none = None, e
+if pre_none is not None:
+    no_data(pre_none, "No pre-labels in this selection",
+            "This check needs annotations made with a model suggestion shown (`annotations.model_suggestion`) "
+            "and gold labels on some of those items: it measures how often a wrong suggestion is accepted.")
 else:
     pre = pre.copy()
     pre["small_sample"] = pre["reason"].notna()  # not tested: too few wrong suggestions seen

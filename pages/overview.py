@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 import plotly.graph_objects as go
 
 from analytics.activity import week_over_week
+from analytics.metrics.results import NoData
 from ui import data
 from ui.charts import BLUE, COLOUR, style
 from ui.common import (
@@ -211,8 +212,12 @@ if not shift.empty:
                               f"{fmt_n(r.n)} annotations).",
                            "coverage", {"from": r.reference_week, "to": week + dt.timedelta(days=6)}))
 
-pre = data.prelabel(c.engine, c.db, hf)  # a persistent habit: judged on the 26 weeks, like drift
-for r in pre[pre["automation_bias"].astype(bool)].itertuples() if not pre.empty else []:
+try:
+    pre = data.prelabel(c.engine, c.db, hf)  # a persistent habit: judged on the 26 weeks, like drift
+except NoData as e:  # no pre-labels shown to annotators: nothing to test, say so like "drift not tested"
+    pre = pd.DataFrame(columns=["automation_bias"])
+    alerts.append(("grey", f"**Automation bias not tested**: {e.reason}.", "label_vs_model", {}))
+for r in pre[pre["automation_bias"].astype(bool)].itertuples():
     alerts.append(("red", f"**Automation bias: {r.annotator_id}** accepts {fmt_pct(r.wrong_acceptance_rate)} of wrong "
                           f"pre-labels ({int(r.n_wrong_accepted)} of {int(r.n_wrong_suggestions)}; peers "
                           f"{fmt_pct(r.peer_rate)}; Bonferroni p = {r.p_adjusted:.2g}).",

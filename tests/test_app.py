@@ -285,6 +285,42 @@ def test_no_gold_and_no_model_runs_show_empty_states(demo_url, tmp_path, monkeyp
     assert metric(at, "Agreement α") != "–"  # agreement needs no gold
 
 
+@pytest.mark.parametrize("gold", [True, False], ids=["no_prelabels", "no_prelabels_no_gold"])
+def test_project_without_prelabels_shows_empty_states(tmp_path, monkeypatch, gold):
+    """Issue 10 item 1: a small project with no model pre-labels (``model_suggestion`` NULL, no model runs), with
+    and without gold. Overview, Label vs model and Annotators used to fail with a raw ``ValueError: no
+    pre-labelled annotations in the filtered scope``; now analytics raises ``NoData`` and each page says so."""
+    from dbutil import load_tables
+    from test_nodata import tiny_project_tables
+
+    url = f"duckdb:///{tmp_path / 'noprelabels.duckdb'}"
+    load_tables(url, tiny_project_tables(gold=gold))
+    monkeypatch.setenv("LABELQA_DB_URL", url)
+    monkeypatch.delenv("LABELQA_THRESHOLDS", raising=False)
+    reason = "No pre-labelled annotations in the filtered scope."
+
+    at = open_page("overview")  # open_page asserts no exception
+    assert at.title[0].value == PAGES["overview"]
+    assert "**Automation bias not tested**: no pre-labelled annotations in the filtered scope." in texts(at)
+
+    at = open_page("label_vs_model")
+    assert at.title[0].value == PAGES["label_vs_model"]
+    infos = [i.value for i in at.info]
+    assert any(v.startswith("**No pre-labels in this selection.** " + reason) for v in infos), infos
+    assert any("No model runs yet" in v for v in infos)
+
+    at = open_page("annotators")
+    assert at.title[0].value == PAGES["annotators"]
+    infos = [i.value for i in at.info]
+    assert any(v.startswith("**Automation bias not tested.** " + reason) for v in infos), infos
+    board = next(df.value for df in at.dataframe if "annotator_id" in df.value.columns)
+    assert sorted(board["annotator_id"]) == ["u0", "u1", "u2"]  # the leaderboard still renders
+
+    if not gold:
+        at = open_page("accuracy")
+        assert "No gold labels in this selection yet" in texts(at)
+
+
 def test_filters_matching_nothing(demo_db):
     # schema v1 was replaced by v2 in July: nothing in October is v1
     at = open_page("overview", project="streetscene", schema="1", **{"from": "2026-10-05", "to": "2026-10-25"})

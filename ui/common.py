@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from analytics import kinds
 from analytics.db import DEFAULT_DB_PATH, ensure_default_db, make_engine, resolve_url
 from analytics.filters import Filters
+from analytics.metrics.results import NoData
 from analytics.thresholds import Thresholds, ThresholdsError, default_path, load_thresholds
 
 __all__ = [
@@ -502,6 +503,14 @@ def fmt_date(d) -> str:
 def empty_state(title: str, body: str, where: Any = None, icon: str = ":material/info:") -> None:
     """A clear 'nothing to show' box that says what data would fill it."""
     (where or st).info(f"**{title}.** {body}", icon=icon)
+
+
+def no_data(exc: NoData, title: str, hint: str = "", where: Any = None) -> None:
+    """The empty state for a ``NoData`` raised by analytics: ``title``, the exception's user-facing ``reason``, then
+    ``hint`` (what data would fill the view). Pages catch ``NoData`` and call this; never match message text."""
+    reason = exc.reason.strip()
+    body = (reason[:1].upper() + reason[1:]).rstrip(".") + "."
+    empty_state(title, f"{body} {hint}".strip(), where)
 
 
 def page_header(title: str, caption: str, c: Ctx | None = None) -> None:

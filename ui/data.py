@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from analytics.db import query_df
 from analytics.filters import Filters
+from analytics.metrics.results import NoData
 
 TTL = 600  # seconds a cached result stays fresh (new loads show up within ten minutes)
 
@@ -174,9 +175,7 @@ def weekly_accuracy(_engine: Engine, db: str, f: Filters, by: str | None = None)
     from analytics.drift import weekly_accuracy_from_db
     try:
         df = weekly_accuracy_from_db(_engine, f, by=by)
-    except ValueError as exc:  # "no gold-scored annotations in the filtered scope"
-        if "no gold" not in str(exc):
-            raise
+    except NoData:  # no gold-scored annotation in the filtered scope: an empty trend
         return pd.DataFrame(columns=_WEEKLY_COLS[:1] + ([by] if by else []) + _WEEKLY_COLS[1:])
     df["week"] = pd.to_datetime(df["week"])
     return df
@@ -193,9 +192,7 @@ def annotator_drift(_engine: Engine, db: str, f: Filters, baseline_weeks: int, a
                                   "reason"])
     try:
         weekly = weekly_accuracy_from_db(_engine, f, by="annotator_id", fill_weeks=False)
-    except ValueError as exc:  # no gold-scored annotation in scope: nothing to test
-        if "no gold" not in str(exc):
-            raise
+    except NoData:  # no gold-scored annotation in scope: nothing to test
         return empty, "no gold-scored annotation in the 26 weeks"
     if weekly.empty or int(weekly["n"].sum()) == 0:
         return empty, "no gold-scored annotation in the 26 weeks"
@@ -216,11 +213,9 @@ def label_shift(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------- correlation
 @st.cache_data(ttl=TTL, show_spinner="Measuring pre-label acceptance...")
 def prelabel(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
-    """``prelabel_acceptance_from_db``; an empty frame when no annotation in scope had a pre-label."""
+    """``prelabel_acceptance_from_db``; raises ``NoData`` when no annotation in scope had a pre-label (pages show
+    ``ui.common.no_data``)."""
     from analytics.correlation import prelabel_acceptance_from_db
-    if weekly_volume(_engine, db, f).empty:  # the analytics function fails on an empty scope
-        return pd.DataFrame(columns=["annotator_id", "team", "n_prelabelled", "n_accepted", "automation_bias",
-                                     "reason"])
     return prelabel_acceptance_from_db(_engine, f)
 
 

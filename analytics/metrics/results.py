@@ -8,9 +8,22 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ["Estimate", "wilson_interval", "SMALL_N", "to_records"]
+__all__ = ["Estimate", "NoData", "wilson_interval", "SMALL_N", "to_records"]
 
 SMALL_N = 30  # default: below this many units an estimate is flagged as a small sample
+
+
+class NoData(ValueError):
+    """Nothing to compute: the filtered scope holds none of the data a metric needs (no annotations, no gold, no
+    pre-labels, no overlap, ...). ``reason`` is written for users; pages show it as an empty state.
+
+    A ``ValueError`` subclass, so callers that catch ``ValueError`` keep working; ``str(exc) == exc.reason``.
+    Bad arguments stay plain ``ValueError``: catch ``NoData`` to tell "no data" from "wrong input".
+    """
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from analytics.kinds.boxes.frames import check_boxes
 from analytics.metrics.matching import box_iou, group_codes, one_to_one, pair_stats, pairwise_f1, within_group_pairs
+from analytics.metrics.results import NoData
 
 __all__ = ["box_matches", "box_pair_stats", "box_agreement", "box_agreement_json"]
 
@@ -72,7 +73,7 @@ def box_agreement(boxes: pd.DataFrame, iou: float = 0.5, n_boot: int = 1000, see
                        "label": m["label_a"], "tp": 1, "iou_sum": m["iou"]})
     st = pair_stats(annotated, counts, mm, extra=("iou_sum",))
     if st.empty:
-        raise ValueError("no pair of annotators annotated a common item: box agreement is undefined")
+        raise NoData("no pair of annotators annotated a common item: box agreement is undefined")
     r = pairwise_f1(st, n_boot=n_boot, seed=seed, confidence=confidence, extra_ratio=("iou_sum", "tp"))
     q = np.quantile(m["iou"], [0.1, 0.25, 0.5, 0.75, 0.9]) if len(m) else [np.nan] * 5
     hist, edges = np.histogram(m["iou"], bins=10, range=(0, 1))

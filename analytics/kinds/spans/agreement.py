@@ -16,6 +16,7 @@ import pandas as pd
 from analytics.kinds.spans.frames import check_spans
 from analytics.kinds.spans.tokens import DEFAULT_TOKEN_PATTERN, span_tokens, tokenize
 from analytics.metrics.matching import interval_iou, one_to_one, pair_stats, pairwise_f1, within_group_pairs
+from analytics.metrics.results import NoData
 
 __all__ = ["MATCHES", "UNITS", "span_pair_stats", "span_agreement", "span_agreement_json"]
 
@@ -93,7 +94,7 @@ def span_agreement(spans: pd.DataFrame, match: str = "exact", unit: str = "insta
     ``mean, sd, ci_low, ci_high, n_pairs, n_items`` (dimensionless F1 in [0, 1])."""
     st = span_pair_stats(spans, match, unit, texts, token_pattern)
     if st.empty:
-        raise ValueError("no pair of annotators annotated a common item: span agreement is undefined")
+        raise NoData("no pair of annotators annotated a common item: span agreement is undefined")
     return pairwise_f1(st, n_boot=n_boot, seed=seed, confidence=confidence)
 
 
