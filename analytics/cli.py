@@ -5,6 +5,8 @@ itself with ``set_defaults(func=run)``) and ``run(args) -> int``: the core comma
 
 Errors that are the user's (bad file, unknown column, malformed config) are raised as ``UsageError`` or
 ``ValueError``/``FileNotFoundError`` and printed as one line on stderr with exit code 2, no traceback.
+Database failures (missing or locked file, not a database, missing table or column, unreachable server, bad
+URL) are explained by :func:`analytics.sources.errors.explain` and also exit 2 on every command.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import sys
 
 from analytics import kinds
 from analytics.resources import version
+from analytics.sources.errors import explain, is_database_error
 
 __all__ = ["main", "UsageError", "COMMANDS", "command_modules"]
 
@@ -58,8 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (UsageError, ValueError, FileNotFoundError, KeyError) as exc:
+        if is_database_error(exc):  # some DBAPI errors are ValueErrors; they get the database wording
+            print(f"labelqa {args.command}: error: {explain(exc)}", file=sys.stderr)
+            return 2
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"labelqa {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if not is_database_error(exc):
+            raise
+        # exit 2, never 1: for `labelqa gate`, 1 means "a rule failed"
+        print(f"labelqa {args.command}: error: {explain(exc)}", file=sys.stderr)
         return 2
 
 

@@ -97,7 +97,23 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
     if url.startswith("duckdb"):
         # No progress bar on stderr from long queries (it would end up in the dashboard's server log).
         event.listen(engine, "connect", _quiet_duckdb)
+        if read_only:
+            event.listen(engine, "connect", _lock_duckdb)
     return engine
+
+
+def _lock_duckdb(dbapi_connection, _record) -> None:
+    """Defence in depth for read-only DuckDB connections: no file system or network access beyond the database
+    file (no ``COPY ... TO``, ``read_csv('/etc/...')``, ``ATTACH``, ``INSTALL``) and a locked configuration.
+
+    Views over external files (e.g. ``read_parquet`` in sql/views/) need their folders listed in
+    ``$LABELQA_DUCKDB_ALLOWED_DIRS`` (separated by the OS path separator).
+    """
+    allowed = [d for d in os.environ.get("LABELQA_DUCKDB_ALLOWED_DIRS", "").split(os.pathsep) if d]
+    if allowed:
+        dbapi_connection.execute("SET allowed_directories = ?", [[str(Path(d).resolve()) + os.sep for d in allowed]])
+    dbapi_connection.execute("SET enable_external_access = false")
+    dbapi_connection.execute("SET lock_configuration = true")
 
 
 def _quiet_duckdb(dbapi_connection, _record) -> None:

@@ -1,0 +1,130 @@
+"""Database failures: every command says in one line what is wrong and exits 2 (never 1, which for the gate means
+"a rule failed"); read-only DuckDB connections cannot reach files, the network or their own configuration."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import duckdb
+import pytest
+from sqlalchemy import text
+
+from analytics import cli
+from analytics.db import make_engine
+from analytics.sources.errors import explain
+
+
+def _bad_databases(tmp_path):
+    garbage = tmp_path / "garbage.duckdb"
+    garbage.write_bytes(b"not a database at all\n" * 10)
+    truncated = tmp_path / "truncated.duckdb"
+    c = duckdb.connect(str(truncated))
+    c.execute("CREATE TABLE projects(project_id VARCHAR)")
+    c.close()
+    truncated.write_bytes(truncated.read_bytes()[:5000])
+    no_tables = tmp_path / "other.duckdb"
+    c = duckdb.connect(str(no_tables))
+    c.execute("CREATE TABLE something_else(x INT)")
+    c.close()
+    wrong_cols = tmp_path / "wrongcols.duckdb"
+    c = duckdb.connect(str(wrong_cols))
+    c.execute("CREATE TABLE projects(x INT)")
+    c.close()
+    return {
+        "missing file": (f"duckdb:///{tmp_path / 'nope.duckdb'}", "does not exist"),
+        "not a database": (f"duckdb:///{garbage}", "is not a DuckDB database"),
+        "truncated": (f"duckdb:///{truncated}", "DuckDB"),
+        "missing table": (f"duckdb:///{no_tables}", "table projects is missing"),
+        "missing column": (f"duckdb:///{wrong_cols}", "is missing"),  # info: a later table; gate: the column
+        "closed port": ("postgresql+psycopg://u:p@127.0.0.1:1/labelqa", "connection refused"),
+        "unparsable URL": ("this is not a url", "cannot be parsed"),
+        "unknown dialect": ("nosuchdb://host/x", "unknown database type 'nosuchdb'"),
+    }
+
+
+COMMANDS = {
+    "gate": ["gate", "--project", "streetscene"],
+    "info": ["info"],
+    "report weekly": ["report", "weekly", "--project", "streetscene", "--week", "2026-W47", "--out", "OUT"],
+    "report delivery": ["report", "delivery", "--project", "streetscene", "--batch", "b", "--out", "OUT"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_explains_every_broken_database_and_exits_2(command, tmp_path, capsys):
+    for case, (url, words) in _bad_databases(tmp_path).items():
+        argv = [a.replace("OUT", str(tmp_path / "r.html")) for a in COMMANDS[command]] + ["--db", url]
+        rc = cli.main(argv)
+        err = capsys.readouterr().err
+        assert rc == 2, (command, case, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in err, (command, case, err)
+        assert words.lower() in lines[0].lower(), (command, case, lines[0])
+        assert not (tmp_path / "r.html").exists()
+
+
+def test_a_load_holding_the_file_reads_as_locked_not_as_a_failed_rule(tmp_path, capsys):
+    db = tmp_path / "busy.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys, time
+        c = duckdb.connect({str(db)!r})
+        c.execute("CREATE TABLE projects(project_id VARCHAR)")
+        print("holding", flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        rc = cli.main(["gate", "--project", "p", "--db", f"duckdb:///{db}"])
+        err = capsys.readouterr().err
+        assert rc == 2 and "locked" in err and "retry" in err, err
+        assert len(err.strip().splitlines()) == 1
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_explain_keeps_the_driver_line_for_unknown_errors():
+    class Odd(Exception):
+        pass
+    assert str(explain(Odd("something new\nwith detail"))) == "database error: something new"
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM read_text('/etc/hostname')",
+    "SELECT * FROM glob('/etc/*')",
+    "COPY (SELECT 1) TO 'OUT/leak.csv'",
+    "ATTACH 'OUT/other.duckdb' AS o",
+    "INSTALL httpfs",
+    "SET enable_external_access = true",
+    "SET lock_configuration = false",
+    "CREATE TABLE t AS SELECT 1",
+])
+def test_read_only_duckdb_refuses_files_network_and_settings(statement, tmp_path):
+    db = tmp_path / "ro.duckdb"
+    duckdb.connect(str(db)).execute("CREATE TABLE projects(project_id VARCHAR)").close()
+    eng = make_engine(f"duckdb:///{db}", read_only=True)
+    with eng.connect() as c:
+        assert c.execute(text("SELECT COUNT(*) FROM projects")).scalar_one() == 0  # the database itself works
+        with pytest.raises(Exception) as info:
+            c.execute(text(statement.replace("OUT", str(tmp_path))))
+    assert any(w in str(info.value) for w in ("Permission", "Cannot change", "read-only", "Cannot execute")), info.value
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ro.duckdb"]
+
+
+def test_allowed_dirs_open_views_over_files(tmp_path, monkeypatch):
+    data = tmp_path / "lake"
+    data.mkdir()
+    duckdb.connect().execute(f"COPY (SELECT 'p1' AS project_id) TO '{data / 'p.parquet'}' (FORMAT parquet)")
+    db = tmp_path / "views.duckdb"
+    c = duckdb.connect(str(db))
+    c.execute(f"CREATE VIEW projects AS SELECT * FROM read_parquet('{data / 'p.parquet'}')")
+    c.close()
+    with make_engine(f"duckdb:///{db}", read_only=True).connect() as con:
+        with pytest.raises(Exception, match="Permission"):
+            con.execute(text("SELECT * FROM projects")).fetchall()
+    monkeypatch.setenv("LABELQA_DUCKDB_ALLOWED_DIRS", str(data))
+    with make_engine(f"duckdb:///{db}", read_only=True).connect() as con:
+        assert con.execute(text("SELECT project_id FROM projects")).scalar_one() == "p1"
