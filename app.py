@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.common import PAGES, setup
+from ui.problems import guarded
 
 st.set_page_config(page_title="LabelQA", page_icon=":material/fact_check:", layout="wide")
 
@@ -17,5 +18,11 @@ pages = [
     for key, (path, title, icon, url_path) in PAGES.items()
 ]
 page = st.navigation(pages, position="sidebar", expanded=True)
-setup()
-page.run()
+
+
+def _run() -> None:
+    setup()
+    page.run()
+
+
+guarded(_run)  # a broken or busy database becomes a page-level message, not a traceback

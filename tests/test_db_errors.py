@@ -128,3 +128,48 @@ def test_allowed_dirs_open_views_over_files(tmp_path, monkeypatch):
     monkeypatch.setenv("LABELQA_DUCKDB_ALLOWED_DIRS", str(data))
     with make_engine(f"duckdb:///{db}", read_only=True).connect() as con:
         assert con.execute(text("SELECT project_id FROM projects")).scalar_one() == "p1"
+
+
+def _app_text(url, monkeypatch, page="overview"):
+    from streamlit.testing.v1 import AppTest
+
+    from analytics.resources import DASHBOARD_APP
+
+    monkeypatch.setenv("LABELQA_DB_URL", url)
+    at = AppTest.from_file(str(DASHBOARD_APP), default_timeout=120).run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    body = " ".join(str(e.value) for kind in ("error", "warning", "markdown", "caption") for e in at.get(kind))
+    return at, body
+
+
+@pytest.mark.parametrize("case", ["missing file", "not a database", "missing table", "closed port"])
+def test_dashboard_shows_a_page_level_message_for_a_broken_database(case, tmp_path, monkeypatch):
+    url, words = _bad_databases(tmp_path)[case]
+    for page in ("overview", "accuracy"):
+        at, body = _app_text(url, monkeypatch, page)
+        assert not at.exception, (case, page, [e.value for e in at.exception])
+        assert "The database cannot be read" in body and words.lower() in body.lower(), (case, body)
+        assert "Traceback" not in body and "site-packages" not in body
+
+
+def test_dashboard_says_the_data_is_being_updated_while_a_load_holds_the_file(tmp_path, monkeypatch):
+    import ui.problems
+
+    monkeypatch.setattr(ui.problems, "LOCK_WAIT_S", 0.05)
+    db = tmp_path / "busy.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, time
+        c = duckdb.connect({str(db)!r})
+        c.execute("CREATE TABLE projects(project_id VARCHAR)")
+        print("holding", flush=True)
+        time.sleep(120)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        at, body = _app_text(f"duckdb:///{db}", monkeypatch)
+        assert not at.exception, [e.value for e in at.exception]
+        assert "The data is being updated" in body, body
+    finally:
+        holder.kill()
+        holder.wait()
