@@ -26,6 +26,7 @@ from analytics import kinds
 from analytics.db import DEFAULT_DB_PATH, ensure_default_db, make_engine, resolve_url
 from analytics.filters import Filters
 from analytics.metrics.results import NoData
+from analytics.render.csv import csv_bytes as _csv_bytes
 from analytics.thresholds import Thresholds, ThresholdsError, default_path, load_thresholds
 
 __all__ = [
@@ -527,7 +528,8 @@ def page_header(title: str, caption: str, c: Ctx | None = None) -> None:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8")
+    """Every download goes through the one CSV writer (formula cells neutralised, analytics.render.csv)."""
+    return _csv_bytes(df)
 
 
 def table(df: pd.DataFrame, name: str, key: str, column_config: dict | None = None, height: int | str = "auto",

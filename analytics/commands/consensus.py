@@ -16,6 +16,7 @@ import pandas as pd
 from analytics.cli import UsageError
 from analytics.consensus import DawidSkene, majority_vote
 from analytics.frames import ANNOTATION_COLUMNS
+from analytics.render.csv import write_csv
 
 
 def add_parser(sub) -> None:
@@ -72,7 +73,7 @@ def run(args) -> int:
     for frame, path in ((out, args.out), (ann, args.annotators_out)):
         if path:
             try:
-                frame.to_csv(path, index=False)
+                write_csv(frame, path)
             except OSError as exc:
                 raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     print(f"labelqa consensus: {len(out)} items, {df['annotator_id'].nunique()} annotators, method {args.method}; "
