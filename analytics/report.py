@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from analytics.db import query_df
 from analytics.filters import Filters
 from analytics.metrics.results import SMALL_N, Estimate, NoData
+from analytics.quality import ScopeRequest, evaluate, headline_accuracy, project_batches, project_row
 from analytics.thresholds import STATUS_COLOURS, Thresholds, load_thresholds
 
 __all__ = [
@@ -104,7 +105,7 @@ class WeeklyReport:
     classes: pd.DataFrame
     annotators: pd.DataFrame
     trend: pd.DataFrame
-    gate: Any  # analytics.gate.GateResult
+    gate: Any  # analytics.quality.Evaluation of the week (the gate's checks)
     confidence: float = 0.95
     small_n: int = SMALL_N
     generated_at: str = ""
@@ -151,8 +152,6 @@ def _ts(x: Any) -> dt.datetime | None:
 
 
 def _project(engine: Engine, project_id: str) -> pd.Series:
-    from analytics.gate import project_row
-
     return project_row(engine, project_id)
 
 
@@ -161,12 +160,9 @@ def _scope_summary(engine: Engine, f: Filters) -> pd.Series:
 
 
 def _overall_accuracy(engine: Engine, f: Filters, conf: float) -> tuple[Estimate, Estimate]:
-    """(headline, pooled): the stratified estimate when defined, else the pooled one."""
-    from analytics import accuracy as acc
-
-    res = acc.stratified_accuracy_from_db(engine, f, confidence=conf)
-    strat, pooled = res["stratified"], res["pooled"]
-    return (strat if strat.defined else pooled), pooled
+    """(headline, pooled): ``analytics.quality.headline_accuracy``, the figure the gate and the overview show."""
+    headline, pooled, _ = headline_accuracy(engine, f, conf)
+    return headline, pooled
 
 
 def _class_table(engine: Engine, f: Filters, conf: float) -> pd.DataFrame:
@@ -233,7 +229,6 @@ def delivery_report(engine: Engine | Connection, project_id: str, batch_id: str,
                     thresholds: Thresholds | None = None) -> DeliveryReport:
     """Build the client's delivery report for one batch. Unknown project or batch -> ``ValueError``."""
     from analytics import agreement as ag
-    from analytics.gate import project_batches
 
     th = thresholds or load_thresholds()
     if isinstance(engine, Engine):  # one connection for every query
@@ -281,7 +276,6 @@ def weekly_report(engine: Engine | Connection, project_id: str, week: str,
     """
     from analytics import accuracy as acc
     from analytics import agreement as ag
-    from analytics.gate import evaluate_gate
 
     th = thresholds or load_thresholds()
     start, end = parse_iso_week(week)
@@ -294,7 +288,9 @@ def weekly_report(engine: Engine | Connection, project_id: str, week: str,
     if int(s["n_annotations"] or 0) == 0:
         raise NoData(f"project {project_id!r} has no annotations in week {week} ({start} to {end})")
     conf = th.confidence(project_id)
-    headline, _ = _overall_accuracy(engine, f, conf)
+    # The gate's evaluation of the week: its checks, drift flags and headline accuracy are the report's.
+    gate = evaluate(engine, project_id, ScopeRequest.dates(start, end), th)
+    headline = gate.accuracy
     alpha = ag.agreement_from_db(engine, f, metric="krippendorff", confidence=conf)
     classes = _class_table(engine, f, conf)
     small_n = th.small_n(project_id)
@@ -315,7 +311,6 @@ def weekly_report(engine: Engine | Connection, project_id: str, week: str,
     wg["week"] = pd.to_datetime(wg["week"])
     trend = wa.merge(wg, on="week", how="outer").sort_values("week").reset_index(drop=True)
 
-    gate = evaluate_gate(engine, project_id, since=start, until=end, thresholds=th)
     drifted = {c.scope.removeprefix("annotator "): c for c in gate.by_rule("annotator_drift")
                if c.judged and c.outcome != "pass"}
     ann["drift"] = ann["annotator_id"].isin(list(drifted))
@@ -594,7 +589,7 @@ def _trend_figure(trend: pd.DataFrame, week_start: dt.date):
 
 def render_weekly_html(r: WeeklyReport) -> str:
     """The QA lead's weekly report (overview + gate results) as one self-contained HTML document."""
-    from analytics.gate import format_observed
+    from analytics.gate import format_observed  # the gate's text rendering of a check
 
     conf = f"{round(100 * r.confidence)}%"
     g = r.gate

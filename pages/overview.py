@@ -1,6 +1,7 @@
 """Weekly overview (home): the QA lead's Monday. KPI tiles for the chosen week with week-over-week deltas and
 threshold status, the alert list (each alert links to the page and filters that explain it) and 26-week
-trends. Numbers come from analytics; this page only arranges them."""
+trends. Numbers come from analytics; this page only arranges them. The badges and the alerts read one
+``analytics.quality.evaluate`` of the chosen week: the gate's checks for the same scope."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +13,8 @@ import plotly.graph_objects as go
 
 from analytics.activity import week_over_week
 from analytics.metrics.results import NoData
+from analytics.quality import ScopeRequest, evaluate
+from analytics.quality.alerts import alerts as build_alerts
 from ui import data
 from ui.charts import BLUE, COLOUR, style
 from ui.common import (
@@ -44,18 +47,34 @@ hf = f.replace(date_from=hist_from, date_to=week + dt.timedelta(days=6))
 sn = small_n(c)
 
 # ------------------------------------------------------------------------------------------- tiles
-# This week's and last week's accuracy and alpha are rows of the 26-week series (same numbers as a query
-# restricted to the week), so one cached call serves the tiles, the deltas and the sparklines.
+# The KPI badges and the alerts read one evaluation: analytics.quality.evaluate on the chosen week (Monday to
+# Sunday) with the sidebar's team / schema / split / batch filters, the same judging as
+# `labelqa gate --since <Monday> --until <Sunday>`. The sparklines are rows of the 26-week series.
 trend_acc = data.weekly_accuracy(c.engine, c.db, hf)
 trend_alpha = data.agreement(c.engine, c.db, hf, "krippendorff", by="week")
 if isinstance(trend_alpha, pd.DataFrame):
     trend_alpha = trend_alpha.assign(week=pd.to_datetime(trend_alpha["week"]))
 vol = data.weekly_volume(c.engine, c.db, hf)
-qa_rule = c.thresholds.rule("qa_rate", "critical", c.project_id), c.thresholds.rule("qa_rate", "standard", c.project_id)
-qa_args = (qa_rule[0].limit, qa_rule[1].limit, qa_rule[0].min_count, qa_rule[1].min_count)
-qa_w = data.qa_coverage(c.engine, c.db, wf, *qa_args)
-qa_p = data.qa_coverage(c.engine, c.db, pf, *qa_args)
 qa_all = data.qa_rate(c.engine, c.db, wf)  # overall share of the week's items with gold or a review
+th_key = str(c.thresholds.path or "built-in")
+
+
+@st.cache_data(ttl=data.TTL, show_spinner="Judging the week against labelqa.toml...")
+def _evaluation(_engine, db: str, project_id: str, since: dt.date, until: dt.date, flt, _th, th_key: str,
+                findings: bool):
+    """``analytics.quality.evaluate`` on one week; None when the week has no annotation for these filters."""
+    try:
+        return evaluate(_engine, project_id, ScopeRequest.dates(since, until, filters=flt), _th, findings=findings)
+    except NoData:
+        return None
+
+
+ev = _evaluation(c.engine, c.db, c.project_id, week, week + dt.timedelta(days=6), f, c.thresholds, th_key, True)
+ev_p = _evaluation(c.engine, c.db, c.project_id, prev, prev + dt.timedelta(days=6), f, c.thresholds, th_key, False)
+
+
+def _check(e, rule: str, scope: str = "overall"):
+    return e.get(rule, scope) if e is not None else None
 
 
 def _week_row(frame, w: dt.date) -> dict:
@@ -81,12 +100,9 @@ def _tile(col, label: str, value: str, delta: str | None, status: str, caption: 
         st.caption(caption)
 
 
-def _qa_status(qa: pd.DataFrame) -> str:
-    if qa.empty:
-        return "grey"
+def _worst(checks) -> str:
     order = {"red": 3, "amber": 2, "green": 1, "grey": 0}
-    sts = [c.status("qa_rate", r.qa_rate, r.ci_low, r.ci_high, r.items, r.tier) for r in qa.itertuples()]
-    return max(sts, key=lambda s: order[s]) if sts else "grey"
+    return max((ch.status for ch in checks), key=lambda s: order[s]) if checks else "grey"
 
 
 def _vol(frame: pd.DataFrame, w: dt.date, col: str):
@@ -94,42 +110,54 @@ def _vol(frame: pd.DataFrame, w: dt.date, col: str):
     return int(row.iloc[0]) if len(row) else 0
 
 
-acc_w, acc_p = _week_row(trend_acc, week), _week_row(trend_acc, prev)
 al_w, al_p = _week_row(trend_alpha, week), _week_row(trend_alpha, prev)
 cols = st.columns(5)
 
-a_val, a_n = acc_w.get("accuracy"), int(acc_w.get("n") or 0)
-a_def = a_val is not None and not pd.isna(a_val)
-_tile(cols[0], "Accuracy vs gold", fmt_pct(a_val) if a_def else "–", _delta(a_val, acc_p.get("accuracy"), "proportion", "{:+.1f} pp"),
-      c.status("accuracy", a_val, acc_w.get("ci_low"), acc_w.get("ci_high"), a_n, "overall"),
-      (f"{fmt_ci(acc_w['ci_low'], acc_w['ci_high'], pct=True)}; {fmt_n(a_n)} gold-scored annotations"
-       + ("; small sample" if a_n < sn else "")) if a_def else
+acc, acc_p = _check(ev, "accuracy"), _check(ev_p, "accuracy")
+pooled = ev.pooled_accuracy if ev is not None else None
+a_val = acc.value if acc is not None else None
+a_n = (acc.n or 0) if acc is not None else 0
+a_def = a_val is not None
+pooled_txt = (f"; pooled share (unweighted) {fmt_pct(pooled.value)} "
+              f"({fmt_ci(pooled.ci_low, pooled.ci_high, pct=True)})" if pooled is not None and pooled.defined else "")
+_tile(cols[0], "Accuracy vs gold", fmt_pct(a_val) if a_def else "–",
+      _delta(a_val, acc_p.value if acc_p is not None else None, "proportion", "{:+.1f} pp"),
+      acc.status if acc is not None else "grey",
+      (f"{acc.note or 'stratified by gold class'}, {fmt_ci(acc.ci_low, acc.ci_high, pct=True)}; "
+       f"{fmt_n(a_n)} gold-scored annotations" + ("; small sample" if a_n < sn else "") + pooled_txt) if a_def else
       "No gold-scored annotation this week: accuracy needs annotations on gold items.",
       trend_acc["accuracy"].dropna().tolist() if not trend_acc.empty else None,
-      help="Share of annotations on gold items that equal the gold label (Wilson 95% interval), judged on the "
-           "interval's lower bound against labelqa.toml.")
+      help="Accuracy stratified by gold class (each class weighted by its frequency), the figure the gate and the "
+           "weekly report judge, on the interval's lower bound against labelqa.toml. The pooled share of correct "
+           "gold-scored annotations stands beside it; the sparkline is the pooled weekly share.")
 
-k_val, k_n = al_w.get("value"), int(al_w.get("n_items") or 0)
+alpha = _check(ev, "krippendorff_alpha")
+k_val = alpha.value if alpha is not None else al_w.get("value")
+k_n = (alpha.n or 0) if alpha is not None else int(al_w.get("n_items") or 0)
 k_def = k_val is not None and not pd.isna(k_val)
+k_lo, k_hi = (alpha.ci_low, alpha.ci_high) if alpha is not None else (al_w.get("ci_low"), al_w.get("ci_high"))
 _tile(cols[1], "Agreement α", fmt_num(k_val) if k_def else "–", _delta(k_val, al_p.get("value"), "score", "{:+.3f}"),
-      c.status("krippendorff_alpha", k_val, al_w.get("ci_low"), al_w.get("ci_high"), k_n, "overall"),
-      f"{fmt_ci(al_w['ci_low'], al_w['ci_high'])}; {fmt_n(k_n)} items with 2+ labels" if k_def else
-      f"Not defined this week ({al_w.get('reason') or 'no item with two or more labels'}).",
+      alpha.status if alpha is not None else "grey",
+      f"{fmt_ci(k_lo, k_hi)}; {fmt_n(k_n)} items with 2+ labels" if k_def else
+      f"Not defined this week ({(alpha.note if alpha is not None else None) or al_w.get('reason') or 'no item with two or more labels'}).",
       trend_alpha["value"].dropna().tolist() if isinstance(trend_alpha, pd.DataFrame) and not trend_alpha.empty else None,
       help="Krippendorff's alpha (nominal) over items labelled by two or more annotators; cluster-bootstrap 95% "
            "interval. 1 = perfect agreement, 0 = chance level.")
 
-n_meet = int(qa_w["meets"].sum()) if not qa_w.empty else 0
-n_meet_p = int(qa_p["meets"].sum()) if not qa_p.empty else None
-_tile(cols[2], "QA coverage", f"{n_meet}/{len(qa_w)}" if not qa_w.empty else "–",
-      _delta(n_meet if not qa_w.empty else None, n_meet_p, "count", "{:+d} classes"),
-      _qa_status(qa_w),
+qa_w = ev.by_rule("qa_rate") if ev is not None else []
+qa_p = ev_p.by_rule("qa_rate") if ev_p is not None else []
+qa_rule = c.thresholds.rule("qa_rate", "critical", c.project_id), c.thresholds.rule("qa_rate", "standard", c.project_id)
+n_meet = sum(ch.outcome == "pass" for ch in qa_w)
+n_meet_p = sum(ch.outcome == "pass" for ch in qa_p) if qa_p else None
+below = [ch.scope.split(" ", 1)[-1] for ch in qa_w if ch.outcome != "pass"]
+_tile(cols[2], "QA coverage", f"{n_meet}/{len(qa_w)}" if qa_w else "–",
+      _delta(n_meet if qa_w else None, n_meet_p, "count", "{:+d} classes"),
+      _worst(qa_w),
       f"classes at their minimum QA rate (critical {fmt_pct(qa_rule[0].limit, 0)}, standard "
-      f"{fmt_pct(qa_rule[1].limit, 0)}); {fmt_n(int(qa_w['items'].sum()) if not qa_w.empty else 0)} items"
+      f"{fmt_pct(qa_rule[1].limit, 0)}); {fmt_n(sum(ch.n or 0 for ch in qa_w))} items"
       + (f"; overall {fmt_pct(qa_all.value)} of items checked ({fmt_ci(qa_all.ci_low, qa_all.ci_high, pct=True)})"
          if qa_all.defined else "")
-      + (f". Below: {', '.join(qa_w.loc[~qa_w['meets'].astype(bool), 'label'].astype(str).head(4))}"
-         if not qa_w.empty and n_meet < len(qa_w) else ""),
+      + (f". Below: {', '.join(below[:4])}" if below else ""),
       help="Per class: items checked by a gold label or a review / items of the class (majority label).")
 
 ann_w, ann_p = _vol(vol, week, "annotations"), _vol(vol, prev, "annotations")
@@ -147,91 +175,25 @@ st.caption(f"Deltas: change from the week of {fmt_date(prev)}. Sparklines: the 2
 
 # ------------------------------------------------------------------------------------------- alerts
 st.subheader("Alerts")
-st.caption(f"Annotator drift and automation bias over the 26 weeks up to the chosen week; class and QA alerts "
-           f"over the sidebar's date range ({fmt_date(f.date_from)} – {fmt_date(f.date_to)}); label shift for the "
-           "chosen week. "
+st.caption(f"Every alert is a check of the quality gate for the week of {fmt_date(week)} (Monday to Sunday, with "
+           "the sidebar's team, schema and split), the same judging as `labelqa gate --since "
+           f"{week.isoformat()} --until {(week + dt.timedelta(days=6)).isoformat()}`; drift is tested as of the "
+           "week's end, automation bias over the 26 weeks up to it (not a gate rule yet). "
            "Each alert opens the page and filters that explain it.")
-alerts: list[tuple[str, str, str, dict]] = []  # (status, text, page key, extra query params)
-
-drift, drift_err = data.annotator_drift(c.engine, c.db, hf,
-                                        int(c.thresholds.setting("drift_baseline_weeks", c.project_id)),
-                                        c.thresholds.drift_alpha(c.project_id))
-if drift_err:
-    alerts.append(("grey", f"**Annotator drift not tested**: {drift_err}.", "annotators", {}))
-for r in drift[drift["drift"].astype(bool)].itertuples() if not drift.empty else []:
-    alerts.append(("red" if c.thresholds.rule("annotator_drift").severity == "fail" else "amber",
-                   f"**Annotator drift: {r.annotator_id}**: accuracy vs gold fell from {fmt_pct(r.baseline_acc)} "
-                   f"(baseline, n = {int(r.n_baseline)}) to {fmt_pct(r.recent_acc)} (recent, n = {int(r.n_recent)}), "
-                   f"starting the week of {fmt_date(r.start_week)}; one-sided p = {r.p_value:.2g}.",
-                   "annotators", {"annotator": r.annotator_id, "from": hist_from, "to": week + dt.timedelta(days=6)}))
-
-acc_cls = data.accuracy(c.engine, c.db, f, "gold_label", small_n=sn)
-for r in acc_cls.itertuples() if not acc_cls.empty else []:
-    tier = c.tier(r.gold_label)
-    s = c.status("accuracy", r.accuracy, r.ci_low, r.ci_high, r.n, tier)
-    if tier == "critical" and s in ("red", "amber"):
-        target = c.thresholds.rule("accuracy", tier, c.project_id).limit
-        alerts.append((s, f"**Critical class under target: {r.gold_label}**: accuracy {fmt_pct(r.accuracy)} "
-                          f"({fmt_ci(r.ci_low, r.ci_high, pct=True)}, {fmt_n(r.n)}) against a target of "
-                          f"{fmt_pct(target, 0)} on the interval's lower bound.",
-                       "accuracy", {"focus": r.gold_label}))
-n_std_red = sum(1 for r in (acc_cls.itertuples() if not acc_cls.empty else [])
-                if c.tier(r.gold_label) != "critical"
-                and c.status("accuracy", r.accuracy, r.ci_low, r.ci_high, r.n, "standard") == "red")
-if n_std_red:
-    alerts.append(("amber", f"**{n_std_red} standard classes below the accuracy target** (lower bound of the "
-                            f"interval under {fmt_pct(c.thresholds.rule('accuracy', 'standard', c.project_id).limit, 0)}).",
-                   "accuracy", {}))
-
-pcat = data.per_category_agreement(c.engine, c.db, f)
-for r in pcat.itertuples() if not pcat.empty else []:
-    tier = c.tier(r.label)
-    s = c.status("class_agreement", r.specific_agreement, r.ci_low, r.ci_high, r.n_items, tier)
-    if s in ("red", "amber"):
-        alerts.append((s, f"**Class agreement under target: {r.label}**: specific agreement "
-                          f"{fmt_pct(r.specific_agreement)} ({fmt_ci(r.ci_low, r.ci_high, pct=True)}, "
-                          f"{fmt_n(r.n_items)} items) below {fmt_pct(c.thresholds.rule('class_agreement', tier, c.project_id).limit, 0)}.",
-                       "agreement", {"focus": r.label}))
-
-qa_rng = data.qa_coverage(c.engine, c.db, f, *qa_args)
-for r in qa_rng[~qa_rng["meets"].astype(bool)].itertuples() if not qa_rng.empty else []:
-    s = c.status("qa_rate", r.qa_rate, r.ci_low, r.ci_high, r.items, r.tier)
-    alerts.append((s if s != "green" else "amber",
-                   f"**QA rate under minimum: {r.label}** ({r.tier}): {int(r.items_qa):,} of {int(r.items):,} items "
-                   f"checked ({fmt_pct(r.qa_rate)}), minimum {fmt_pct(r.required_rate)}.",
-                   "coverage", {"focus": r.label}))
-
-shift = data.label_shift(c.engine, c.db, hf)
-if not shift.empty:
-    row = shift.loc[shift["week"] == pd.Timestamp(week)]
-    for r in row.itertuples():
-        s = c.status("label_shift", r.psi, n=int(r.n))
-        if s in ("red", "amber"):
-            alerts.append((s, f"**Label distribution shift**: PSI {fmt_num(r.psi)} against the week of "
-                              f"{fmt_date(r.reference_week)} (χ² p = {r.p_value:.2g}, Cramér's V {fmt_num(r.cramers_v)}, "
-                              f"{fmt_n(r.n)} annotations).",
-                           "coverage", {"from": r.reference_week, "to": week + dt.timedelta(days=6)}))
-
-try:
-    pre = data.prelabel(c.engine, c.db, hf)  # a persistent habit: judged on the 26 weeks, like drift
-except NoData as e:  # no pre-labels shown to annotators: nothing to test, say so like "drift not tested"
-    pre = pd.DataFrame(columns=["automation_bias"])
-    alerts.append(("grey", f"**Automation bias not tested**: {e.reason}.", "label_vs_model", {}))
-for r in pre[pre["automation_bias"].astype(bool)].itertuples():
-    alerts.append(("red", f"**Automation bias: {r.annotator_id}** accepts {fmt_pct(r.wrong_acceptance_rate)} of wrong "
-                          f"pre-labels ({int(r.n_wrong_accepted)} of {int(r.n_wrong_suggestions)}; peers "
-                          f"{fmt_pct(r.peer_rate)}; Bonferroni p = {r.p_adjusted:.2g}).",
-                   "annotators", {"annotator": r.annotator_id, "from": hist_from, "to": week + dt.timedelta(days=6)}))
-
-order = {"red": 0, "amber": 1, "grey": 2, "green": 3}
-alerts.sort(key=lambda a: order.get(a[0], 9))
-if not alerts:
+targets = {t: c.thresholds.rule("accuracy", t, c.project_id).limit for t in ("critical", "standard")}
+alerts = build_alerts(ev, targets) if ev is not None else []
+if ev is None:
+    st.info("No annotation this week for these filters: nothing to judge.", icon=":material/info:")
+elif not alerts:
     st.success("No alert: every judged number is within its threshold for these filters.", icon=":material/check_circle:")
-for status, text, page, extra in alerts:
+for a in alerts:
+    extra = dict(a.params)
+    if "annotator" in extra:  # drift and automation bias: the weeks the test looked at
+        extra.update({"from": hist_from, "to": week + dt.timedelta(days=6)})
     with st.container(border=True):
         left, right = st.columns([5, 1.4], vertical_alignment="center")
-        left.markdown(f"{status_icon(status)} {text}")
-        right.page_link(PAGES[page][0], label=f"Open {PAGES[page][1]}", icon=":material/arrow_forward:",
+        left.markdown(f"{status_icon(a.status)} {a.text}")
+        right.page_link(PAGES[a.page][0], label=f"Open {PAGES[a.page][1]}", icon=":material/arrow_forward:",
                         query_params=link_params(c, **extra))
 
 # ------------------------------------------------------------------------------------------- trends
