@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from analytics.cli import main
 from analytics.db import CANONICAL_TABLES, SQL_DIR, ensure_schema, make_engine, table_counts
-from analytics.ingest import (
+from analytics.io.ingest import (
     MAX_LINES_PER_FILE,
     PRIMARY_KEYS,
     REQUIRED_COLUMNS,

@@ -1,6 +1,6 @@
 """``labelqa load [--db URL] [--table NAME] [--project P] [--map FILE.toml] [--column SRC=DST ...] [--dry-run] FILE...``
 
-Validated, all-or-nothing ingest (see ``analytics.ingest`` and docs/INGEST.md). Prints rows loaded per
+Validated, all-or-nothing ingest (see ``analytics.io.ingest`` and docs/INGEST.md). Prints rows loaded per
 table; any problem exits 2 with a one-line summary followed by one line per problem, nothing written.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from analytics.ingest import load_files, parse_column_options, read_mapping
+    from analytics.io.ingest import load_files, parse_column_options, read_mapping
 
     mapping: dict[str, dict[str, str]] = read_mapping(args.map) if args.map else {}
     if args.column:

@@ -11,11 +11,11 @@ KIND = KindSpec(
     name="classification",
     title="Classification",
     description="one label per item from a closed taxonomy, with gold labels, reviews and model runs",
-    tables="analytics.ingest:TABLE_COLUMNS",
-    required="analytics.ingest:REQUIRED_COLUMNS",
+    tables="analytics.io.ingest:TABLE_COLUMNS",
+    required="analytics.io.ingest:REQUIRED_COLUMNS",
     schema="schema",
     queries="",
-    readers={"labelstudio": "analytics.ingest:load_files", "csv": "analytics.ingest:load_files"},
+    readers={"labelstudio": "analytics.io.ingest:load_files", "csv": "analytics.io.ingest:load_files"},
     metrics={
         "percent": "analytics.agreement:percent_agreement",
         "cohen": "analytics.agreement:cohens_kappa",
@@ -29,6 +29,7 @@ KIND = KindSpec(
         "agreement": "analytics.commands.agreement",
         "accuracy": "analytics.commands.accuracy",
         "consensus": "analytics.commands.consensus",
+        "label-errors": "analytics.commands.label_errors",
     },
     rules="analytics.gate:evaluate_gate",
     pages=(
