@@ -1,5 +1,6 @@
-"""Shared fixtures: tiny known-answer frames, a seeded demo database (DuckDB), and a real PostgreSQL
-server started by the test session itself (never skipped when CI=true)."""
+"""Shared fixtures: the tiny hand-built gate database, a seeded demo database (DuckDB), a real PostgreSQL
+server started by the test session itself (never skipped when CI=true), and ``missing_tool``: skip locally,
+fail when CI=true."""
 from __future__ import annotations
 
 import gc
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -22,12 +24,38 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_DEMO_ANNOTATIONS = 60_000
 
 
+def missing_tool(what: str, ci_hint: str) -> NoReturn:
+    """A tool a test needs is absent: skip locally, but fail when CI=true (CI must provide it; ``ci_hint`` says how)."""
+    if IN_CI:
+        pytest.fail(f"{what} missing but CI=true: {ci_hint}")
+    pytest.skip(f"{what} not installed")
+
+
+@pytest.fixture(name="missing_tool", scope="session")
+def _missing_tool_fixture():
+    """``missing_tool`` for test modules (they never import conftest)."""
+    return missing_tool
+
+
 def dataset(name: str) -> Path:
     """Folder of a real crowd dataset from ../shared/datasets; skip cleanly when it is absent."""
     path = DATASETS / name
     if not path.is_dir():
         pytest.skip(f"real dataset {name} not found at {path}")
     return path
+
+
+@pytest.fixture(scope="module")
+def tiny_db(tmp_path_factory):
+    """The hand-built two-project database of tests/dbutil.py (one per test module): (url, read-only engine, rows)."""
+    from analytics.db import make_engine
+    from dbutil import build_tiny_db
+
+    url = f"duckdb:///{tmp_path_factory.mktemp('tiny') / 'tiny.duckdb'}"
+    rows = build_tiny_db(url)
+    eng = make_engine(url, read_only=True)
+    yield url, eng, rows
+    eng.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -72,15 +100,11 @@ def pg_server():
     """A throwaway PostgreSQL cluster on loopback; yields its base URL (database ``postgres``)."""
     bindir = _pg_bindir()
     if bindir is None:
-        if IN_CI:
-            pytest.fail("PostgreSQL binaries not found but CI=true: .ci/run must install postgresql")
-        pytest.skip("PostgreSQL not installed")
+        missing_tool("PostgreSQL binaries", ".ci/run must install postgresql")
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        if IN_CI:
-            pytest.fail("psycopg missing in CI")
-        pytest.skip("psycopg not installed")
+        missing_tool("psycopg", "it is in the test extra")
     base = Path(tempfile.mkdtemp(prefix="labelqa-pg-"))
     port = _free_port()
     as_root = os.geteuid() == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,13 @@ FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 
 
 # ------------------------------------------------------------------------------------------ data helpers
+DATA = Path(__file__).resolve().parent / "data"  # vendored reference datasets: source and licence in README.md
+
+
+def reference_table(name: str) -> np.ndarray:
+    """A vendored rating table (one row per subject, one column per rater, ``subject`` column dropped)."""
+    return pd.read_csv(DATA / name).drop(columns="subject").to_numpy()
+
 
 def wide_to_long(rows: dict[str, list]) -> pd.DataFrame:
     """``{annotator: [label per unit or None]}`` -> long frame (units ``u1``, ``u2``, ...)."""
@@ -131,8 +139,8 @@ def test_fleiss_wikipedia_example_and_category_kappas():
 
 
 def test_fleiss_1971_diagnoses():
-    from statsmodels.stats.tests.test_inter_rater import diagnoses  # Fleiss (1971) 30 patients x 6 psychiatrists
-
+    diagnoses = reference_table("fleiss1971_diagnoses.csv")  # Fleiss (1971) 30 patients x 6 psychiatrists
+    assert diagnoses.shape == (30, 6)
     recs = [(f"p{i}", f"r{r}", int(v)) for i, row in enumerate(diagnoses) for r, v in enumerate(row)]
     df = pd.DataFrame(recs, columns=["item_id", "annotator_id", "label"])
     # R irr: kappam.fleiss(diagnoses) -> Kappa = 0.4302445 (statsmodels test_fleiss_kappa_irr); Fleiss 1971: 0.430.
@@ -153,8 +161,8 @@ def test_cohen_sas_table_unweighted_and_linear():
     ("quadratic", 0.2520325),   # R irr: kappa2(anxiety[,2:3], "squared")
 ])
 def test_cohen_r_irr_anxiety(weights, published):
-    from statsmodels.stats.tests.test_inter_rater import anxiety  # R irr dataset anxiety (20 subjects, 3 raters)
-
+    anxiety = reference_table("irr_anxiety.csv")  # R irr dataset anxiety (20 subjects, 3 raters)
+    assert anxiety.shape == (20, 3)
     est = ag.cohens_kappa(anxiety[:, 1], anxiety[:, 2], weights=weights, n_boot=0)
     assert est.value == pytest.approx(published, abs=1e-7)
 

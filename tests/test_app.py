@@ -290,8 +290,7 @@ def test_project_without_prelabels_shows_empty_states(tmp_path, monkeypatch, gol
     """Issue 10 item 1: a small project with no model pre-labels (``model_suggestion`` NULL, no model runs), with
     and without gold. Overview, Label vs model and Annotators used to fail with a raw ``ValueError: no
     pre-labelled annotations in the filtered scope``; now analytics raises ``NoData`` and each page says so."""
-    from dbutil import load_tables
-    from test_nodata import tiny_project_tables
+    from dbutil import load_tables, tiny_project_tables
 
     url = f"duckdb:///{tmp_path / 'noprelabels.duckdb'}"
     load_tables(url, tiny_project_tables(gold=gold))

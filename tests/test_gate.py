@@ -9,10 +9,8 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from sqlalchemy import text
 
-from analytics.cli import main
-from analytics.db import ensure_schema, make_engine
+from analytics.db import make_engine
 from analytics.gate import (
     Check,
     GateResult,
@@ -23,111 +21,21 @@ from analytics.gate import (
     render_text,
 )
 from analytics.metrics.results import wilson_interval
-from analytics.thresholds import Thresholds, ThresholdsError
+from analytics.thresholds import Thresholds
+from dbutil import build_tiny_db
 
 # ------------------------------------------------------------------------------------------ tiny database
-# Project p1 (client "ClientOne"): classes a, b (standard) and c (critical). Two batches, one week each.
-#   b1 (week of 2026-01-05): items i00..i99; i00-i59 are a, i60-i79 b, i80-i99 c; every item has gold and two
-#      annotators (x1+x2 on even items, x3+x4 on odd ones). On c items the second annotator says 'a' when
-#      item % 5 in (0, 1): c accuracy 32/40 = 0.8 (critical: FAIL). Three extra annotations by x1 on i00-i02
-#      carry the label 'zzz', not in the taxonomy (taxonomy: 3, FAIL). Only 20 gold items of c (< 30, FAIL).
-#   b2 (week of 2026-01-12): items j00..j99; j00-j19 a, j20-j99 b (label shift vs b1: FAIL); x1 labels every
-#      item and a second annotator rotates over x2, x3, x4 (x1's share 0.5 > 0.35: WARN); all labels correct;
-#      gold on j00..j49.
-# Project p2 (client "ClientTwo"): 40 items, annotators zed_1, zed_2, classes q, r; must never leak into p1 output.
-TINY_B1_WEEK = dt.datetime(2026, 1, 5, 9, 0)
-TINY_B2_WEEK = dt.datetime(2026, 1, 12, 9, 0)
-
-
-def tiny_rows() -> dict[str, list[dict]]:
-    rows: dict[str, list[dict]] = {k: [] for k in (
-        "projects", "label_classes", "annotators", "items", "batches", "annotations", "gold_labels", "reviews")}
-    rows["projects"] += [
-        dict(project_id="p1", name="Tiny streets", client="ClientOne", task_type="classification"),
-        dict(project_id="p2", name="Other shelf", client="ClientTwo", task_type="classification"),
-    ]
-    for label, tier in (("a", "standard"), ("b", "standard"), ("c", "critical")):
-        rows["label_classes"].append(dict(project_id="p1", schema_version=1, label=label, tier=tier))
-    for label in ("q", "r"):
-        rows["label_classes"].append(dict(project_id="p2", schema_version=1, label=label, tier="standard"))
-    for i, team in ((1, "t1"), (2, "t1"), (3, "t2"), (4, "t2")):
-        rows["annotators"].append(dict(annotator_id=f"x{i}", display_name=f"Xavier Number{i}", team=team))
-    for i in (1, 2):
-        rows["annotators"].append(dict(annotator_id=f"zed_{i}", display_name=f"Yolanda Other{i}", team="t9"))
-    rows["batches"] += [
-        dict(batch_id="p1-b1", project_id="p1", name="first batch", delivered_at=dt.datetime(2026, 1, 10)),
-        dict(batch_id="p1-b2", project_id="p1", name="second batch", delivered_at=dt.datetime(2026, 1, 17)),
-        dict(batch_id="p2-b1", project_id="p2", name="other batch", delivered_at=dt.datetime(2026, 1, 10)),
-    ]
-    n = 0
-
-    def ann(item, annotator, label, when, batch):
-        nonlocal n
-        n += 1
-        rows["annotations"].append(dict(annotation_id=f"an{n:05d}", item_id=item, annotator_id=annotator,
-                                        label=label, created_at=when + dt.timedelta(minutes=n), batch_id=batch))
-
-    for k in range(100):
-        item = f"i{k:02d}"
-        truth = "a" if k < 60 else "b" if k < 80 else "c"
-        rows["items"].append(dict(item_id=item, project_id="p1"))
-        rows["gold_labels"].append(dict(item_id=item, label=truth, source="expert"))
-        first, second = ("x1", "x2") if k % 2 == 0 else ("x3", "x4")
-        ann(item, first, truth, TINY_B1_WEEK, "p1-b1")
-        ann(item, second, "a" if truth == "c" and k % 5 in (0, 1) else truth, TINY_B1_WEEK, "p1-b1")
-    for k in range(3):
-        ann(f"i{k:02d}", "x1", "zzz", TINY_B1_WEEK, "p1-b1")
-    for k in range(100):
-        item = f"j{k:02d}"
-        truth = "a" if k < 20 else "b"
-        rows["items"].append(dict(item_id=item, project_id="p1"))
-        if k < 50:
-            rows["gold_labels"].append(dict(item_id=item, label=truth, source="expert"))
-        ann(item, "x1", truth, TINY_B2_WEEK, "p1-b2")
-        ann(item, ("x2", "x3", "x4")[k % 3], truth, TINY_B2_WEEK, "p1-b2")
-    for k in range(40):
-        item = f"k{k:02d}"
-        truth = "q" if k % 2 else "r"
-        rows["items"].append(dict(item_id=item, project_id="p2"))
-        rows["gold_labels"].append(dict(item_id=item, label=truth, source="expert"))
-        ann(item, "zed_1", truth, TINY_B1_WEEK, "p2-b1")
-        ann(item, "zed_2", truth, TINY_B1_WEEK, "p2-b1")
-    return rows
-
-
-def build_tiny_db(url: str) -> dict[str, list[dict]]:
-    """Create the schema and insert the tiny scenario; returns the inserted rows (the known answers)."""
-    rows = tiny_rows()
-    eng = make_engine(url)
-    ensure_schema(eng)
-    with eng.begin() as c:
-        for table, recs in rows.items():
-            if recs:
-                cols = sorted({k for r in recs for k in r})
-                recs = [{k: r.get(k) for k in cols} for r in recs]
-                c.execute(text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(':' + k for k in cols)})"),
-                          recs)
-    eng.dispose()
-    return rows
+# The hand-built two-project scenario (planted problems) lives in tests/dbutil.py; fixture ``tiny_db`` (conftest).
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    url = f"duckdb:///{tmp_path_factory.mktemp('tiny') / 'tiny.duckdb'}"
-    rows = build_tiny_db(url)
-    eng = make_engine(url, read_only=True)
-    yield url, eng, rows
-    eng.dispose()
+def tiny_b1(tiny_db):
+    return evaluate_gate(tiny_db[1], "p1", batch_id="p1-b1", thresholds=Thresholds({}))
 
 
 @pytest.fixture(scope="module")
-def tiny_b1(tiny):
-    return evaluate_gate(tiny[1], "p1", batch_id="p1-b1", thresholds=Thresholds({}))
-
-
-@pytest.fixture(scope="module")
-def tiny_b2(tiny):
-    return evaluate_gate(tiny[1], "p1", batch_id="p1-b2", thresholds=Thresholds({}))
+def tiny_b2(tiny_db):
+    return evaluate_gate(tiny_db[1], "p1", batch_id="p1-b2", thresholds=Thresholds({}))
 
 
 def _label_counts(rows, batch):
@@ -165,8 +73,8 @@ def test_taxonomy_gold_items_and_first_batch_shift(tiny_b1):
     assert tiny_b1.exit_code == 1 and tiny_b1.outcome == "fail"
 
 
-def test_shift_and_annotator_share_on_second_batch(tiny, tiny_b2):
-    _, _, rows = tiny
+def test_shift_and_annotator_share_on_second_batch(tiny_db, tiny_b2):
+    _, _, rows = tiny_db
     cur, ref = _label_counts(rows, "p1-b2"), _label_counts(rows, "p1-b1")
     labels = sorted(set(cur) | set(ref))
     # PSI by its definition (Siddiqi 2006): sum (q - r) ln(q / r), a zero share replaced by 1e-4
@@ -183,18 +91,18 @@ def test_shift_and_annotator_share_on_second_batch(tiny, tiny_b2):
     assert {c.outcome for c in tiny_b2.by_rule("accuracy")} == {"pass"}
 
 
-def test_checks_too_small_to_judge_warn_by_default(tiny, tiny_b2):
+def test_checks_too_small_to_judge_warn_by_default(tiny_db, tiny_b2):
     unjudged = [c for c in tiny_b2.checks if not c.judged]
     # b2 is the second week of work: no annotator has gold-scored work before it to compare with
     assert {c.rule for c in unjudged} >= {"annotator_drift"}
     assert {c.outcome for c in unjudged} == {"warn"}
     assert all(c.note for c in unjudged)
-    strict = evaluate_gate(tiny[1], "p1", batch_id="p1-b2", thresholds=Thresholds({"settings": {"not_judged": "fail"}}))
+    strict = evaluate_gate(tiny_db[1], "p1", batch_id="p1-b2", thresholds=Thresholds({"settings": {"not_judged": "fail"}}))
     assert {c.outcome for c in strict.checks if not c.judged} == {"fail"}
 
 
-def test_whole_project_and_since_scopes(tiny):
-    _, eng, _ = tiny
+def test_whole_project_and_since_scopes(tiny_db):
+    _, eng, _ = tiny_db
     whole = evaluate_gate(eng, "p1", thresholds=Thresholds({}))
     assert whole.scope == "whole project"
     assert [c.scope for c in whole.by_rule("label_shift")] == ["batch p1-b2"]  # the latest batch
@@ -208,8 +116,8 @@ def test_whole_project_and_since_scopes(tiny):
     assert only_first.find("accuracy", "class c").outcome == "fail"
 
 
-def test_unknown_names_and_bad_dates_are_value_errors(tiny):
-    _, eng, _ = tiny
+def test_unknown_names_and_bad_dates_are_value_errors(tiny_db):
+    _, eng, _ = tiny_db
     with pytest.raises(ValueError, match=r"unknown project 'nope'.*p1, p2"):
         evaluate_gate(eng, "nope")
     with pytest.raises(ValueError, match=r"unknown batch 'p2-b1' in project 'p1'; batches: p1-b1, p1-b2"):
@@ -220,7 +128,7 @@ def test_unknown_names_and_bad_dates_are_value_errors(tiny):
         evaluate_gate(eng, "p1", since="2027-01-01")
 
 
-def test_gate_never_reads_another_project(tiny, tiny_b1):
+def test_gate_never_reads_another_project(tiny_db, tiny_b1):
     text_out = render_text(tiny_b1, verbose=True) + render_json(tiny_b1) + render_junit(tiny_b1)
     for other in ("p2-b1", "ClientTwo", "Other shelf", "zed_1", "zed_2", "class q", "class r"):
         assert other not in text_out
@@ -389,57 +297,6 @@ def test_junit_xml_is_valid_and_maps_outcomes(tiny_b1):
     bad = etree.fromstring(b'<testsuites><testsuite name="s" tests="1" failures="0" errors="0">'
                            b'<testcase classname="x"/></testsuite></testsuites>')
     assert not schema.validate(bad)
-
-
-# ------------------------------------------------------------------------------------------------- CLI
-def test_cli_exit_codes(tiny, tmp_path, capsys):
-    url = tiny[0]
-    assert main(["gate", "--db", url, "--project", "p1", "--batch", "p1-b1"]) == 1
-    out = capsys.readouterr().out
-    assert "class c [critical]" in out and "FAIL (exit 1)" in out
-    relaxed = tmp_path / "relaxed.toml"
-    relaxed.write_text(
-        '[settings]\nnot_judged = "pass"\n'
-        '[rules.accuracy.critical]\nmin = 0.5\n'
-        '[rules.taxonomy]\nmax = 5\n'
-        '[rules.gold_items.critical]\nmin = 10\n'
-        '[rules.annotator_share]\nmax = 0.6\n', encoding="utf-8")
-    assert main(["gate", "--db", url, "--project", "p1", "--batch", "p1-b1", "--config", str(relaxed)]) == 0
-    assert "PASS" in capsys.readouterr().out.splitlines()[-1]
-    # usage and config errors: 2
-    assert main(["gate", "--db", url, "--project", "nope"]) == 2
-    assert "unknown project 'nope'" in capsys.readouterr().err
-    assert main(["gate", "--db", url, "--project", "p1", "--batch", "zz"]) == 2
-    assert "unknown batch 'zz'" in capsys.readouterr().err
-    bad = tmp_path / "bad.toml"
-    bad.write_text("[rules.accuracy.critical]\nmin = 0.95\nseverty = 'fail'\n", encoding="utf-8")
-    assert main(["gate", "--db", url, "--project", "p1", "--config", str(bad)]) == 2
-    err = capsys.readouterr().err
-    assert f"{bad}, line 3: rules.accuracy.critical.severty: unknown key" in err
-    with pytest.raises(SystemExit) as ei:  # argparse: --batch and --since exclude each other
-        main(["gate", "--db", url, "--project", "p1", "--batch", "p1-b1", "--since", "2026-01-01"])
-    assert ei.value.code == 2
-
-
-def test_cli_formats_and_out_file(tiny, tmp_path, capsys):
-    url = tiny[0]
-    assert main(["gate", "--db", url, "--project", "p1", "--batch", "p1-b2", "--format", "json"]) == 1
-    d = json.loads(capsys.readouterr().out)
-    assert d["scope"] == "batch p1-b2" and d["exit_code"] == 1
-    out = tmp_path / "gate.xml"
-    assert main(["gate", "--db", url, "--project", "p1", "--batch", "p1-b2", "--format", "junit",
-                 "--out", str(out)]) == 1
-    assert ET.parse(out).getroot().tag == "testsuites"
-    assert capsys.readouterr().out.startswith("LabelQA gate")  # the log still gets the readable table
-
-
-def test_malformed_config_fails_before_touching_the_database(tmp_path, capsys):
-    bad = tmp_path / "bad.toml"
-    bad.write_text("[rules.label_shift]\nmax = 0.25\nwarn = [0.1\n", encoding="utf-8")
-    assert main(["gate", "--db", "duckdb:////nonexistent/dir/x.duckdb", "--project", "p", "--config", str(bad)]) == 2
-    assert "line 3: TOML syntax error" in capsys.readouterr().err
-    with pytest.raises(ThresholdsError):
-        evaluate_gate(None, "p", thresholds=str(bad))
 
 
 @pytest.mark.postgres

@@ -1,8 +1,8 @@
 """``NoData``: the one typed "nothing to compute" signal (analytics.metrics.results).
 
 Analytics functions raise it (a ``ValueError`` subclass, so old callers keep working) with a ``reason`` written for
-users; the dashboard catches the type, never the message text. ``tiny_project_tables`` is also used by
-tests/test_app.py for the empty-state pages.
+users; the dashboard catches the type, never the message text. ``tiny_project_tables`` (tests/dbutil.py) is also
+used by tests/test_app.py for the empty-state pages.
 """
 from __future__ import annotations
 
@@ -15,36 +15,7 @@ from analytics.db import make_engine
 from analytics.drift import annotator_drift, weekly_accuracy_from_db
 from analytics.filters import Filters
 from analytics.metrics.results import NoData
-from dbutil import load_tables
-
-T0 = pd.Timestamp("2026-09-07 10:00")  # a Monday
-
-
-def tiny_project_tables(gold: bool = True) -> dict[str, pd.DataFrame]:
-    """Project ``tiny``: 24 items labelled by 3 annotators (2 per item) over 4 weeks; no annotation has a
-    ``model_suggestion`` and there are no model runs. With ``gold``, items i00-i11 have a gold label."""
-    items = [f"i{k:02d}" for k in range(24)]
-    rows = []
-    for k, it in enumerate(items):
-        for j, who in enumerate((f"u{k % 3}", f"u{(k + 1) % 3}")):
-            rows.append({"annotation_id": f"a{k:02d}{j}", "item_id": it, "annotator_id": who,
-                         "label": "car" if (k + j) % 4 else "bus",
-                         "created_at": T0 + pd.Timedelta(days=k + j, hours=j), "duration_s": 20.0 + k,
-                         "schema_version": 1, "batch_id": "b1"})
-    tables = {
-        "projects": pd.DataFrame({"project_id": ["tiny"], "name": ["Tiny"], "client": ["Acme"]}),
-        "label_classes": pd.DataFrame({"project_id": "tiny", "schema_version": 1, "label": ["bus", "car"],
-                                       "tier": ["critical", "standard"]}),
-        "annotators": pd.DataFrame({"annotator_id": ["u0", "u1", "u2"], "team": ["a", "a", "b"]}),
-        "items": pd.DataFrame({"item_id": items, "project_id": "tiny", "split": "train"}),
-        "batches": pd.DataFrame({"batch_id": ["b1"], "project_id": ["tiny"], "name": ["Batch 1"],
-                                 "delivered_at": [T0 + pd.Timedelta(days=30)]}),
-        "annotations": pd.DataFrame(rows),
-    }
-    if gold:
-        tables["gold_labels"] = pd.DataFrame({"item_id": items[:12], "label": ["car"] * 10 + ["bus"] * 2,
-                                              "source": "expert"})
-    return tables
+from dbutil import load_tables, tiny_project_tables
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from sqlalchemy import text
 
 from analytics import accuracy as acc
 from analytics import agreement as ag
-from analytics.cli import main
 from analytics.filters import Filters
 from analytics.gate import evaluate_gate
 from analytics.report import (
@@ -27,7 +26,6 @@ from analytics.report import (
     weekly_report,
 )
 from analytics.thresholds import Thresholds
-from test_gate import build_tiny_db  # the hand-built two-project database (tests/test_gate.py)
 
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -85,23 +83,12 @@ def _leaks(html: str, words) -> list[str]:
 
 # ------------------------------------------------------------------------------------------------- tiny
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    from analytics.db import make_engine
-
-    url = f"duckdb:///{tmp_path_factory.mktemp('tiny_report') / 'tiny.duckdb'}"
-    rows = build_tiny_db(url)
-    eng = make_engine(url, read_only=True)
-    yield url, eng, rows
-    eng.dispose()
+def tiny_delivery(tiny_db):
+    return delivery_report(tiny_db[1], "p1", "p1-b1", thresholds=Thresholds({}))
 
 
-@pytest.fixture(scope="module")
-def tiny_delivery(tiny):
-    return delivery_report(tiny[1], "p1", "p1-b1", thresholds=Thresholds({}))
-
-
-def test_delivery_report_numbers_on_tiny(tiny, tiny_delivery):
-    _, eng, rows = tiny
+def test_delivery_report_numbers_on_tiny(tiny_db, tiny_delivery):
+    _, eng, rows = tiny_db
     r = tiny_delivery
     b1 = [a for a in rows["annotations"] if a["batch_id"] == "p1-b1"]
     assert (r.n_annotations, r.n_items, r.n_annotators) == (len(b1), 100, 4)
@@ -134,8 +121,8 @@ def test_delivery_html_on_tiny(tiny_delivery):
                          "zed_1", "zed_2", "Yolanda"]) == []
 
 
-def test_weekly_report_on_tiny(tiny):
-    _, eng, rows = tiny
+def test_weekly_report_on_tiny(tiny_db):
+    _, eng, rows = tiny_db
     th = Thresholds({})
     w = weekly_report(eng, "p1", "2026-W02", thresholds=th)  # the week of 2026-01-05 (batch b1)
     assert (w.week_start, w.week_end) == (dt.date(2026, 1, 5), dt.date(2026, 1, 11))
@@ -150,31 +137,6 @@ def test_weekly_report_on_tiny(tiny):
     body = _without_library(html)
     assert "The quality gate <b>FAILS</b>" in body and "class c" in body
     assert _leaks(html, ["p2-b1", "ClientTwo", "Other shelf", "zed_1", "zed_2", "Yolanda"]) == []
-
-
-def test_cli_writes_reports_and_rejects_unknown_names(tiny, tmp_path, capsys):
-    url = tiny[0]
-    out = tmp_path / "delivery.html"
-    assert main(["report", "delivery", "--db", url, "--project", "p1", "--batch", "p1-b2", "--out", str(out)]) == 0
-    html = out.read_text(encoding="utf-8")
-    assert html.startswith("<!DOCTYPE html>") and "batch p1-b2" in html
-    weekly = tmp_path / "weekly.html"
-    # the weekly report is written (exit 0) even though the week's gate fails: the gate command blocks, not this
-    assert main(["report", "weekly", "--db", url, "--project", "p1", "--week", "2026-W02", "--out", str(weekly)]) == 0
-    assert "Weekly label-quality report" in weekly.read_text(encoding="utf-8")
-    capsys.readouterr()
-    cases = [
-        (["delivery", "--project", "p1", "--batch", "p2-b1"], "unknown batch 'p2-b1' in project 'p1'"),
-        (["delivery", "--project", "nope", "--batch", "p1-b1"], "unknown project 'nope'"),
-        (["weekly", "--project", "nope", "--week", "2026-W02"], "unknown project 'nope'"),
-        (["weekly", "--project", "p1", "--week", "2026-02"], "week must look like 2026-W35"),
-        (["weekly", "--project", "p1", "--week", "2025-W02"], "no annotations in week 2025-W02"),
-    ]
-    for args, message in cases:
-        target = tmp_path / "x.html"
-        assert main(["report", args[0], "--db", url, *args[1:], "--out", str(target)]) == 2, args
-        assert message in capsys.readouterr().err, args
-        assert not target.exists()
 
 
 def test_parse_iso_week():

@@ -6,7 +6,6 @@ checks that each query file that takes only the dashboard's filter parameters re
 """
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from analytics.sources.spark import _param_names, expand_list_params
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAP = ROOT / "sample_data" / "snapshot"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TABLES = {"annotations": "annotations.parquet", "items": "items.parquet", "gold_labels": "gold.parquet",
           "item_attributes": "item_attributes.parquet", "reviews": "reviews.parquet",
           "predictions": "predictions.parquet", "annotators": "annotators.csv", "batches": "batches.csv",
@@ -53,17 +51,13 @@ def _frame(path: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory):
+def engines(tmp_path_factory, missing_tool):
     if shutil.which("java") is None:
-        if IN_CI:
-            pytest.fail("java missing but CI=true: scripts/test.sh must install openjdk-17-jre-headless")
-        pytest.skip("java not installed")
+        missing_tool("java", "scripts/test.sh must install openjdk-17-jre-headless")
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        if IN_CI:
-            pytest.fail("pyspark missing but CI=true: it is in the test extra")
-        pytest.skip("pyspark not installed")
+        missing_tool("pyspark", "it is in the test extra")
     from analytics.db import make_engine
     from analytics.sources.spark import SparkEngine
     from sqlalchemy import text
