@@ -1,0 +1,128 @@
+"""``labelqa preference JUDGMENTS [--pairs PAIRS] [--by dimension|annotator|week|category] [--dpo] [--json]``.
+
+JUDGMENTS (CSV, TSV, Parquet or JSON Lines) has ``pair_id, annotator_id, choice`` (``a``, ``b`` or ``tie``) and
+optional ``dimension, shown_first (a|b), created_at`` (+ the other judgment columns of
+:mod:`analytics.kinds.preference.shapes`). PAIRS has ``pair_id`` and optional ``prompt_id, response_a,
+response_b`` (ids of the compared objects, e.g. model names), ``len_a, len_b`` (or ``text_a, text_b``),
+``category``. With ``--dpo`` JUDGMENTS is a DPO/TRL JSON Lines file (``prompt, chosen, rejected``) that holds
+both the pairs and the verdicts (``chosen`` is response ``a``); ``--pairs`` is then refused.
+
+``--json`` prints the document of :func:`analytics.kinds.preference.report.preference_report` (per group:
+``n_pairs, n_judgments, tie_rate, agreement, position_bias, length_bias, transitivity, bradley_terry``; with
+``--by`` a list of those each with its ``group``); otherwise a short table. Bad input (a choice outside
+{a, b, tie}, a judgment of a pair missing from PAIRS, a missing column) is one line on stderr naming the file,
+the row (1 = first data row) and the column, exit code 2 (see ``analytics.cli.main``).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["add_parser", "run"]
+
+_BY = ("dimension", "annotator", "week", "category")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("preference", help="quality of pairwise preference judgments (a/b/tie) in a file",
+                       description="Agreement (MT-Bench percent with and without ties, Fleiss, Krippendorff), tie "
+                                   "rate, position and length bias, transitivity and Bradley-Terry strengths of "
+                                   "pairwise judgments. Rows are counted from 1 at the first data row.")
+    p.add_argument("judgments", metavar="JUDGMENTS",
+                   help="judgments file: pair_id, annotator_id, choice (+ dimension, shown_first, created_at)")
+    p.add_argument("--pairs", metavar="PAIRS",
+                   help="pairs file: pair_id (+ prompt_id, response_a, response_b, len_a, len_b or text_a, "
+                        "text_b, category)")
+    p.add_argument("--by", choices=_BY, help="one result per dimension, annotator, ISO week or prompt category")
+    p.add_argument("--dpo", action="store_true",
+                   help="JUDGMENTS is a DPO/TRL JSONL file (prompt, chosen, rejected) holding pairs and verdicts")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (0: no interval)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run)
+
+
+def _load(args):
+    from analytics.kinds.preference.readers import read_dpo_jsonl, read_judgments, read_pairs
+
+    if args.dpo:
+        if args.pairs:
+            raise ValueError("--dpo reads the pairs from JUDGMENTS; drop --pairs")
+        pairs, judgments = read_dpo_jsonl(args.judgments)
+        return judgments, pairs, f"judgments in {Path(args.judgments).name}"
+    judgments = read_judgments(args.judgments)
+    pairs = read_pairs(args.pairs, allow_identical=True) if args.pairs else None
+    jname = f"judgments file {Path(args.judgments).name}"
+    if pairs is not None:  # named here so that the message names both files
+        unknown = ~judgments["pair_id"].isin(pairs["pair_id"]).to_numpy()
+        if unknown.any():
+            pos = int(np.flatnonzero(unknown)[0])
+            raise ValueError(f"{jname} row {pos + 1}, column 'pair_id': {judgments['pair_id'].iloc[pos]!r} is not "
+                             f"a pair in pairs file {Path(args.pairs).name} ({int(unknown.sum())} row(s) in all)")
+    return judgments, pairs, jname
+
+
+def run(args) -> int:
+    from analytics.kinds.preference.report import preference_report
+
+    if args.n_boot < 0:
+        raise ValueError(f"--n-boot must be >= 0, got {args.n_boot}")
+    judgments, pairs, _ = _load(args)
+    doc = preference_report(judgments, pairs, by=args.by, n_boot=args.n_boot, seed=args.seed)
+    if args.json:
+        print(json.dumps(doc))
+        return 0
+    _print_table(doc if args.by else [doc], args)
+    return 0
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def _f3(x) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def _ci(e: dict, fmt) -> str:
+    v = fmt(e.get("value"))
+    if e.get("ci_low") is None or e.get("value") is None:
+        return v
+    return f"{v} [{fmt(e['ci_low'])}, {fmt(e['ci_high'])}]"
+
+
+def _print_table(docs: list[dict], args) -> None:
+    src = args.judgments + (f" + {args.pairs}" if args.pairs else "")
+    print(f"Pairwise preferences -- {src}")
+    head = (["group"] if args.by else []) + ["pairs", "judgments", "ties", "agree w/ ties", "agree w/o ties",
+                                             "Fleiss kappa", "Kripp. alpha", "first", "longer", "cycles"]
+    rows = []
+    for d in docs:
+        a = d["agreement"]
+        pb, lb, tr = d["position_bias"], d["length_bias"], d["transitivity"]
+        rows.append(([str(d["group"])] if args.by else []) + [
+            f"{d['n_pairs']:,}", f"{d['n_judgments']:,}", _ci(d["tie_rate"], _pct),
+            _ci(a["percent_with_ties"], _pct), _ci(a["percent_without_ties"], _pct),
+            _ci(a["fleiss_kappa"], _f3), _ci(a["krippendorff_alpha"], _f3),
+            "-" if pb is None else f"{_pct(pb['share_first'])} (p={pb['p_value']:.2g})",
+            "-" if lb is None else f"{_pct(lb['share_longer'])} (p={lb['p_value']:.2g})",
+            "-" if tr is None or not tr["triads"] else f"{tr['cyclic_triads']}/{tr['triads']}"])
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    if not args.by and docs[0]["bradley_terry"]:
+        bt = sorted(docs[0]["bradley_terry"], key=lambda r: r["rank"])
+        print(f"Bradley-Terry, top {min(5, len(bt))} of {len(bt)}:")
+        for r in bt[:5]:
+            lo, hi = r["interval"]
+            ci = "" if lo is None else f" [{lo:.3f}, {hi:.3f}]"
+            print(f"  {r['rank']:>3}. {r['object']}  {r['score']:.3f}{ci}  "
+                  f"(W {r['wins']} / L {r['losses']} / T {r['ties']})")
+    if args.n_boot > 0:
+        n_bt = min(args.n_boot, 200)  # preference_report caps the Bradley-Terry bootstrap at 200 replicates
+        reps = f"{args.n_boot} replicates" + (f", {n_bt} for Bradley-Terry" if n_bt != args.n_boot else "")
+        print(f"intervals: 95%, Wilson for shares, percentile bootstrap over pairs for agreement and "
+              f"Bradley-Terry ({reps}, seed {args.seed})")

@@ -1,0 +1,50 @@
+"""Declaration of the ``preference`` kind: pairwise judgments (a, b or tie) of response pairs (issue 12).
+
+Its two frames are declared in :mod:`.shapes` (column names and meaning); the SQL types below are the ones the
+database tables will take once ingest reaches this kind (there are no tables, schema, queries, gate rules or
+pages yet: the file CLI ``labelqa preference`` works on files only). This module imports nothing heavy:
+everything is a ``"module:attr"`` reference, and ``tests/test_preference_cli.py`` checks that the columns here
+are exactly those of :mod:`.shapes`.
+"""
+from analytics.kinds.spec import KindSpec
+
+_V, _I, _D, _T = "VARCHAR", "INTEGER", "DOUBLE PRECISION", "TIMESTAMP"
+_M = "analytics.kinds.preference."
+
+KIND = KindSpec(
+    name="preference",
+    title="Preference",
+    description="pairwise judgments of two responses to one prompt (a, b or tie) per dimension: RLHF, DPO, RLAIF",
+    tables={
+        "preference_pairs": {
+            "pair_id": _V, "prompt_id": _V, "prompt": _V, "response_a": _V, "response_b": _V,
+            "len_a": _D, "len_b": _D, "text_a": _V, "text_b": _V, "category": _V,
+        },
+        "preference_judgments": {
+            "pair_id": _V, "annotator_id": _V, "choice": _V, "dimension": _V, "shown_first": _V,
+            "created_at": _T, "strength": _I, "duration_s": _D, "rationale": _V,
+        },
+    },
+    required={"preference_pairs": ("pair_id",), "preference_judgments": ("pair_id", "annotator_id", "choice")},
+    validate=None,
+    readers={
+        "pairs": _M + "readers:read_pairs",
+        "judgments": _M + "readers:read_judgments",
+        "csv": _M + "readers:read_table",
+        "dpo_jsonl": _M + "readers:read_dpo_jsonl",
+        # Label Studio's pairwise export: not read yet (readers.py says so)
+    },
+    metrics={
+        "agreement": _M + "agreement:agreement",
+        "position_bias": _M + "bias:position_bias",
+        "length_bias": _M + "bias:length_bias",
+        "judge_bias": _M + "bias:judge_bias",
+        "transitivity": _M + "consistency:transitivity",
+        "bradley_terry": _M + "consistency:bradley_terry",
+        "tie_rate": _M + "signal:tie_rate",
+        "margins": _M + "signal:margins",
+        "ordinal_alpha": _M + "ordinal:ordinal_alpha",
+        "report": _M + "report:preference_report",
+    },
+    commands={"preference": _M + "cli"},
+)
