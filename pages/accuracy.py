@@ -8,10 +8,10 @@ import streamlit as st
 
 from analytics.accuracy import confusion_matrix
 from ui import data
-from ui.charts import COLOUR, forest, heatmap
+from ui.charts import COLOUR, forest, heatmap, plotly_chart
 from ui.common import (
-    PAGES, ctx, empty_state, fmt_ci, fmt_n, fmt_pct, link_params, page_header, small_n, status_badge, status_mark, table,
-    url_radio, url_selectbox,
+    PAGES, ctx, empty_state, fmt_ci, fmt_n, fmt_pct, link_params, md, page_header, small_n, status_badge, status_mark,
+    table, url_radio, url_selectbox,
 )
 
 c = ctx()
@@ -30,7 +30,7 @@ if overall.n == 0:
 
 focus = st.query_params.get("focus")
 if focus:
-    st.info(f"Opened from an alert about **{focus}**: its row is marked ▶ below.", icon=":material/notifications:")
+    st.info(f"Opened from an alert about **{md(focus)}**: its row is marked ▶ below.", icon=":material/notifications:")
 
 # ----------------------------------------------------------------------------------------- headline
 strat = data.stratified(c.engine, c.db, f, small_n=sn)
@@ -87,7 +87,7 @@ fig = forest(acc, "shown", "accuracy", "ci_low", "ci_high", "n",
                    f"(point = estimate, bar = Wilson 95% CI, size = n)",
              x_title="accuracy (% of gold-scored annotations correct)", status="status", small="small_sample",
              highlight=crit if by == "gold_label" else (), refs=refs)
-st.plotly_chart(fig, key="forest")
+plotly_chart(fig, key="forest")
 st.caption(f"Colour: threshold status (targets judged on the interval's lower bound). Hollow grey points have "
            f"fewer than {sn} gold-scored annotations: shown, but too few to judge.")
 tbl = acc[[label_col, "tier", "accuracy", "ci_low", "ci_high", "n", "n_items", "correct", "small_sample", "status"]].copy()
@@ -166,7 +166,7 @@ else:
                   "label given by the annotator", "gold label", "share of the gold class's annotations",
                   zmin=0, zmax=zmax if zmax == zmax and zmax > 0 else 1.0, pct=True, hover_extra=counts,
                   hover_extra_name="annotations", colorscale="Reds" if hide_diag else "Blues")
-    st.plotly_chart(fig, key="confusion")
+    plotly_chart(fig, key="confusion")
     st.caption(f"Rows: gold class (each row sums to 100% {'with' if hide_diag else 'including'} the hidden "
                f"diagonal); {fmt_n(int(long['n'].sum()))} gold-scored annotations. Colour scale up to the "
                "largest cell shown.")

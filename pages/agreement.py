@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import data
-from ui.charts import COLOUR, forest, heatmap, weekly
+from ui.charts import COLOUR, forest, heatmap, plotly_chart, weekly
 from ui.common import (
     ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, page_header, small_n, status_badge, status_mark, table,
     url_radio, week_start,
@@ -82,7 +82,7 @@ if isinstance(weekly_df, pd.DataFrame) and not weekly_df.empty:
         fig.add_hline(y=thr.warn, line=dict(color=COLOUR["amber"], dash="dot", width=1.5),
                       annotation=dict(text=f"target {thr.warn:g}", font=dict(size=11, color=COLOUR["amber"])),
                       annotation_position="top left")
-    st.plotly_chart(fig, key="timeline")
+    plotly_chart(fig, key="timeline")
     st.caption("Band: 95% interval. Hollow points: fewer than "
                f"{sn} items with 2+ labels that week. Dotted verticals: first week of a new schema version.")
     by_v = data.agreement(c.engine, c.db, tf, metric, by="schema_version")
@@ -113,7 +113,7 @@ else:
     if c.critical:
         r_cr = c.thresholds.rule("class_agreement", "critical", c.project_id)
         refs.append((r_cr.limit, f"critical minimum {r_cr.limit:.0%}", COLOUR["red"]))
-    st.plotly_chart(forest(pc, "shown", "specific_agreement", "ci_low", "ci_high", "n_items",
+    plotly_chart(forest(pc, "shown", "specific_agreement", "ci_low", "ci_high", "n_items",
                            "Specific agreement per class, worst first<br><sup>when one annotator gives the class, "
                            "how often another annotator of the item agrees</sup>", "specific agreement (%)", status="status", small="small_sample",
                            highlight=crit, refs=refs), key="per_class")
@@ -139,7 +139,7 @@ else:
             if wk in wide.columns:
                 fig.add_vline(x=list(wide.columns).index(wk) - 0.5, line=dict(color="#222", width=2, dash="dot"),
                               annotation=dict(text=label, font=dict(size=11)), annotation_position="top")
-        st.plotly_chart(fig, key="class_week")
+        plotly_chart(fig, key="class_week")
 
 # ------------------------------------------------------------------------------------------- pairs
 st.subheader("Annotator pairs")
@@ -160,7 +160,7 @@ else:
     fig = heatmap(wide, "Cohen's κ for every annotator pair (blank: fewer shared items than the minimum)",
                   "annotator", "annotator", "Cohen's κ", zmin=0, zmax=1, pct=False, colorscale="RdYlGn",
                   hover_extra=nwide, hover_extra_name="shared items", square=True)
-    st.plotly_chart(fig, key="pairs")
+    plotly_chart(fig, key="pairs")
     st.caption("A row that is red against most columns points at one annotator who disagrees with everyone "
                "(see Annotators); a red block points at a team that reads the guidelines differently.")
     table(pairs.sort_values("kappa"), "annotator_pair_kappa", "pairs_table",

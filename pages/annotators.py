@@ -15,9 +15,9 @@ from analytics.accuracy import confusion_matrix, per_class_prf
 from analytics.drift import control_limits
 from analytics.metrics.results import NoData
 from ui import data
-from ui.charts import BLUE, COLOUR, heatmap, rows_height, style
+from ui.charts import BLUE, COLOUR, heatmap, plotly_chart, rows_height, style
 from ui.common import (
-    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_pct, no_data, page_header, small_n, status_mark, table,
+    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_pct, md, no_data, page_header, small_n, status_mark, table,
     url_selectbox, week_start,
 )
 
@@ -88,7 +88,7 @@ lb = lb.sort_values(["accuracy", "annotator_id"], na_position="last")
 
 st.subheader("Leaderboard")
 if drift_err:
-    st.warning(f"Drift could not be tested: {drift_err}.", icon=":material/warning:")
+    st.warning(f"Drift could not be tested: {md(drift_err)}.", icon=":material/warning:")
 if pre_none is not None:
     no_data(pre_none, "Automation bias not tested",
             "The check needs annotations made with a model suggestion shown (`annotations.model_suggestion`).")
@@ -135,7 +135,7 @@ fig.add_trace(go.Scatter(
 style(fig, "Accuracy vs pace per annotator (red: flagged; size: gold-scored annotations)", "items per hour",
       "accuracy vs gold (%)", height=440, legend=False)
 fig.update_yaxes(ticksuffix="%")
-st.plotly_chart(fig, key="speed_quality")
+plotly_chart(fig, key="speed_quality")
 
 # ------------------------------------------------------------------------------------------ detail
 st.divider()
@@ -151,9 +151,9 @@ if who is None:
 row = lb.loc[lb["annotator_id"] == who].iloc[0]
 team = None if pd.isna(row["team"]) else str(row["team"])
 st.header(who)
-st.caption(f"team {team or '–'} · {int(row['annotations']):,} annotations on {int(row['items']):,} items in the "
+st.caption(f"team {md(team or '–')} · {int(row['annotations']):,} annotations on {int(row['items']):,} items in the "
            f"date range · accuracy vs gold {fmt_pct(row['accuracy'])} ({fmt_ci(row['ci_low'], row['ci_high'], pct=True)}, "
-           f"{fmt_n(row['n_gold'] if pd.notna(row['n_gold']) else 0)})" + (f" · flags: {row['flags']}" if row["flags"] else ""))
+           f"{fmt_n(row['n_gold'] if pd.notna(row['n_gold']) else 0)})" + (f" · flags: {md(row['flags'])}" if row["flags"] else ""))
 
 # weekly trend with control limits and drift start
 wk = data.weekly_accuracy(c.engine, c.db, hf, by="annotator_id")
@@ -192,7 +192,7 @@ else:
     style(fig, f"{who}: weekly accuracy vs gold, 26 weeks (hollow: n < {sn})", "week (Monday)", "accuracy vs gold (%)",
           height=440)
     fig.update_yaxes(ticksuffix="%")
-    st.plotly_chart(fig, key="trend")
+    plotly_chart(fig, key="trend")
     if not dr.empty:
         r = dr.iloc[0]
         if bool(r["drift"]):
@@ -217,7 +217,7 @@ with left:
         fig = heatmap(confusion_matrix(cm, normalize="true", labels=order), f"{who}: labels given per gold class",
                       "label given", "gold label", "share of the gold class", pct=True,
                       hover_extra=confusion_matrix(cm, labels=order), hover_extra_name="annotations")
-        st.plotly_chart(fig, key="ann_cm")
+        plotly_chart(fig, key="ann_cm")
 with right:
     mine = per_class_prf(cm) if not cm.empty else pd.DataFrame()
     teamcm = data.confusion(c.engine, c.db, f, team=team) if team else pd.DataFrame()
@@ -244,7 +244,7 @@ with right:
               "", height=rows_height(len(m)))
         fig.update_yaxes(autorange="reversed", type="category", tickmode="linear")
         fig.update_xaxes(ticksuffix="%", range=[0, 105])
-        st.plotly_chart(fig, key="ann_classes")
+        plotly_chart(fig, key="ann_classes")
         st.caption(f"Wilson 95% intervals; grey: fewer than {sn} gold items of the class.")
 
 st.subheader("Recent disagreements with gold to review")

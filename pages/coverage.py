@@ -8,9 +8,9 @@ import streamlit as st
 
 from analytics.coverage import coverage_summary
 from ui import data
-from ui.charts import COLOUR, heatmap, hbar, rows_height, style, top_n
+from ui.charts import COLOUR, hbar, heatmap, plotly_chart, rows_height, style, top_n
 from ui.common import (
-    csv_bytes, ctx, empty_state, fmt_n, fmt_num, fmt_pct, page_header, small_n, status_mark, table, url_radio,
+    csv_bytes, ctx, empty_state, fmt_n, fmt_num, fmt_pct, md, page_header, small_n, status_mark, table, url_radio,
     url_selectbox,
 )
 
@@ -41,8 +41,8 @@ m2.metric("Imbalance ratio", fmt_num(summ.imbalance_ratio, 1) + "×" if summ.rea
 m3.metric("Normalised entropy", fmt_num(summ.normalized_entropy, 2) if summ.reason is None else "–",
           help="Shannon entropy / log(number of classes): 1 = perfectly balanced, 0 = a single class.")
 m4.metric(f"Rare classes (< {sn})", f"{len(summ.rare_classes)}", help=", ".join(summ.rare_classes) or "none")
-st.caption(f"{fmt_n(int(dist[measure].sum()))} {measure}. Largest class: {summ.largest_class}; smallest: "
-           f"{summ.smallest_class}." + (f" Empty: {', '.join(summ.empty_classes)}." if summ.empty_classes else ""))
+st.caption(f"{fmt_n(int(dist[measure].sum()))} {measure}. Largest class: {md(summ.largest_class)}; smallest: "
+           f"{md(summ.smallest_class)}." + (f" Empty: {', '.join(md(x) for x in summ.empty_classes)}." if summ.empty_classes else ""))
 o1, o2 = st.columns(2)
 log = o1.toggle("Log scale", value=st.query_params.get("log", "1") == "1", key="cov_log",
                 help="The tail of 30 classes spans two orders of magnitude: a log axis keeps the rare ones visible.")
@@ -56,7 +56,7 @@ d = d[d[measure] > 0] if log else d
 fig = hbar(d, "label", measure, f"{measure.capitalize()} per class{' (top 15)' if not show_all and len(dist) > 15 else ''}"
            f" — ★ critical", f"{measure} (count)", log=log, highlight=c.critical, hover=["share_txt", "tier"],
            text="share_txt", refs=[(sn, f"rare: < {sn}", COLOUR["amber"])])
-st.plotly_chart(fig, key="dist")
+plotly_chart(fig, key="dist")
 table(dist, "class_distribution", "dist_table",
       column_config={"item_share": st.column_config.NumberColumn("item share", format="percent"),
                      "annotation_share": st.column_config.NumberColumn("annotation share", format="percent")})
@@ -86,7 +86,7 @@ else:
         fig = heatmap(wide, f"Share of each class's items by {key} (cell text: items; 'thin' < {sn}, 'empty' = 0)",
                       key, "class", "share of the class's items", zmin=0, zmax=1, pct=True, colorscale="Blues",
                       text=text, hover_extra=items, hover_extra_name="items")
-        st.plotly_chart(fig, key="crosstab")
+        plotly_chart(fig, key="crosstab")
         n_empty, n_thin = int(ct["empty"].sum()), int(ct["thin"].sum())
         st.caption(f"{n_empty} empty and {n_thin} thin cells (fewer than {sn} items): a model evaluated on these "
                    "cells has no evidence there. Rows follow the class distribution.")
@@ -122,7 +122,7 @@ else:
           "QA rate (% of the class's items)", "", height=rows_height(len(qa)))
     fig.update_yaxes(autorange="reversed", type="category", tickmode="linear")
     fig.update_xaxes(ticksuffix="%", rangemode="tozero")
-    st.plotly_chart(fig, key="qa_rate")
+    plotly_chart(fig, key="qa_rate")
     st.caption(f"Minimum: critical classes {fmt_pct(r_crit.limit, 0)}"
                + (f" and at least {r_crit.min_count} items" if r_crit.min_count else "")
                + f", standard {fmt_pct(r_std.limit, 0)}" + (f" and at least {r_std.min_count}" if r_std.min_count else "")

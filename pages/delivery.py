@@ -7,10 +7,10 @@ import streamlit as st
 
 from analytics.metrics.results import NoData
 from ui import data
-from ui.charts import forest
+from ui.charts import forest, plotly_chart
 from ui.common import (
-    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, no_data, page_header, small_n, status_badge, status_mark,
-    table, url_selectbox,
+    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, md, no_data, page_header, small_n, status_badge,
+    status_mark, table, url_selectbox,
 )
 
 
@@ -52,8 +52,8 @@ st.download_button("Download report (HTML)", html.encode("utf-8"), file_name=f"d
                    help="One self-contained file (charts included) that opens offline in any browser.")
 
 # ------------------------------------------------------------------------------------------ delivered
-st.header(f"{rep.project_name} — {rep.batch_name}")
-st.caption(f"Client: {rep.client} · batch `{rep.batch_id}` · delivered {fmt_date(rep.delivered_at)} · labelled "
+st.header(f"{md(rep.project_name)} — {md(rep.batch_name)}")
+st.caption(f"Client: {md(rep.client)} · batch {md(rep.batch_id)} · delivered {fmt_date(rep.delivered_at)} · labelled "
            f"{fmt_date(rep.first_at)} to {fmt_date(rep.last_at)}")
 k = st.columns(4)
 k[0].metric("Labels delivered", f"{rep.n_annotations:,}")
@@ -86,7 +86,7 @@ else:
                     "Accuracy per class appears once some of the batch's items have an expert (gold) answer.")
     else:
         crit = [l for l in shown["label"] if c.tier(l) == "critical"]
-        st.plotly_chart(forest(shown, "label", "accuracy", "ci_low", "ci_high", "n_gold",
+        plotly_chart(forest(shown, "label", "accuracy", "ci_low", "ci_high", "n_gold",
                                f"Accuracy per class in batch {rep.batch_id} (bar: 95% interval; size: labels checked)",
                                "accuracy (% of checked labels correct)", status="status", small="small_sample",
                                highlight=crit,
@@ -121,7 +121,7 @@ st.markdown(
   labels were checked. Fewer than {sn} checks make a number too uncertain to judge; it is shown in grey.
 - **Quality checks**: an item counts as checked when it has an expert answer or a reviewer looked at one of
   its labels.
-- Only data of project *{rep.project_name}* is used; annotators appear under pseudonyms.
+- Only data of project *{md(rep.project_name)}* is used; annotators appear under pseudonyms.
 """
 )
 st.caption(f"Generated {rep.generated_at} · confidence {rep.confidence:.0%}")

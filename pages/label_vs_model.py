@@ -13,10 +13,10 @@ from plotly.subplots import make_subplots
 
 from analytics.metrics.results import NoData
 from ui import data
-from ui.charts import BLUE, COLOUR, forest, style
+from ui.charts import BLUE, COLOUR, forest, plotly_chart, style
 from ui.common import (
-    PAGES, ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, link_params, no_data, page_header, small_n,
-    status_mark, table, url_selectbox, week_start,
+    PAGES, ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, link_params, md, no_data, page_header,
+    small_n, status_mark, table, url_selectbox, week_start,
 )
 
 c = ctx()
@@ -89,7 +89,7 @@ else:
         style(fig, f"{mname} vs label accuracy per class — run {run_id} (size = test support; red = critical)",
               "label accuracy of the training annotations vs gold (%)", f"model {mname} (%)", height=560)
         fig.update_xaxes(ticksuffix="%")
-        st.plotly_chart(fig, key="scatter")
+        plotly_chart(fig, key="scatter")
         st.caption("Horizontal bars: Wilson 95% interval of each class's label accuracy. Named points: the four "
                    "classes with the lowest label accuracy and critical classes.")
 
@@ -136,7 +136,7 @@ else:
               None, height=420)
         fig.update_yaxes(title_text="label accuracy vs gold (%)", ticksuffix="%", secondary_y=False)
         fig.update_yaxes(title_text=f"model {mname} (%)", ticksuffix="%", secondary_y=True)
-        st.plotly_chart(fig, key="versions")
+        plotly_chart(fig, key="versions")
         if vcorr:
             p = vcorr.get("pearson")
             s = vcorr.get("spearman")
@@ -207,10 +207,10 @@ else:
                  "ci_high", "n_wrong_suggestions",
                  "Wrong pre-labels accepted, per annotator (red = flagged automation bias)",
                  "share of wrong suggestions accepted (%)", status="status", small="small_sample")
-    st.plotly_chart(fig, key="prelabel")
+    plotly_chart(fig, key="prelabel")
     flagged = pre.loc[pre["automation_bias"].astype(bool), "annotator_id"].astype(str).tolist()
     if flagged:
-        st.markdown("**Flagged:** " + ", ".join(flagged) + " accept wrong suggestions far more often than their "
+        st.markdown("**Flagged:** " + ", ".join(md(a) for a in flagged) + " accept wrong suggestions far more often than their "
                     "peers (one-sided two-proportion test, Bonferroni-adjusted).")
         for a in flagged:
             st.page_link(PAGES["annotators"][0], label=f"Open {a} on the Annotators page", icon=":material/person:",

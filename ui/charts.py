@@ -12,7 +12,9 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import streamlit as st
 
+from analytics.render.plotly_safe import escape_figure
 from ui.common import STATUS
 
 COLOUR = {k: v[3] for k, v in STATUS.items()}
@@ -238,3 +240,8 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 def top_n(df: pd.DataFrame, show_all: bool, n: int = 20) -> pd.DataFrame:
     """The first ``n`` rows unless ``show_all`` (the frame is already sorted by what matters)."""
     return df if show_all or len(df) <= n else df.head(n)
+
+
+def plotly_chart(fig: go.Figure, **kwargs):
+    """``st.plotly_chart`` with every label from data escaped (plotly would render ``<b>``/``<a>`` in it)."""
+    return st.plotly_chart(escape_figure(fig), **kwargs)

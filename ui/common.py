@@ -18,6 +18,8 @@ import math
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+import re
+
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -33,7 +35,7 @@ __all__ = [
     "PAGES", "FILTER_KEYS", "Ctx", "setup", "ctx", "get_engine", "prepare_database", "get_thresholds",
     "url_selectbox", "url_radio", "link_params",
     "STATUS", "status_badge", "status_icon", "status_mark", "fmt_num", "fmt_pct", "fmt_ci", "fmt_n",
-    "fmt_date", "empty_state", "table", "csv_bytes", "week_start", "page_header", "small_n",
+    "fmt_date", "md", "empty_state", "table", "csv_bytes", "week_start", "page_header", "small_n",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -233,7 +235,7 @@ def setup() -> Ctx:
     default_pid = str(projects.sort_values("n_annotations", ascending=False)["project_id"].iloc[0])
     pid = qp.get("project") if qp.get("project") in ids else default_pid
     if qp.get("project") and qp.get("project") not in ids:
-        st.sidebar.warning(f"Project `{qp['project']}` from the link is not in this database; showing `{pid}`.")
+        st.sidebar.warning(f"Project {md(qp['project'])} from the link is not in this database; showing {md(pid)}.")
     prow = projects.loc[projects["project_id"].astype(str) == pid].iloc[0]
     project = {k: (None if (isinstance(v, float) and math.isnan(v)) or v is pd.NaT else v) for k, v in prow.items()}
     first = _to_date(project.get("first_date"))
@@ -260,7 +262,7 @@ def setup() -> Ctx:
         vals = [str(v) for v in options.get(kind, [])]
         if str(raw) in vals:
             return cast(raw)
-        st.sidebar.warning(f"{key} = `{raw}` from the link does not occur in this project; showing all.")
+        st.sidebar.warning(f"{md(key)} = {md(raw)} from the link does not occur in this project; showing all.")
         return None
 
     team = pick("team", "team")
@@ -514,16 +516,27 @@ def no_data(exc: NoData, title: str, hint: str = "", where: Any = None) -> None:
     empty_state(title, f"{body} {hint}".strip(), where)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def md(value: Any) -> str:
+    """``value`` (from data or a URL) as literal Markdown text: every character Markdown, Streamlit's directives
+    (``:red[...]``, ``:material/x:``) or a link could use is backslash-escaped and line breaks become spaces,
+    so a hostile label renders as the characters it is, never as a link, an image or formatting."""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
 def page_header(title: str, caption: str, c: Ctx | None = None) -> None:
     c = c or ctx()
     f = c.filters
     st.title(title)
-    scope = [f"**{c.project.get('name', f.project_id)}** ({c.project.get('client', '')})"]
+    scope = [f"**{md(c.project.get('name', f.project_id))}** ({md(c.project.get('client', ''))})"]
     if f.date_from and f.date_to:
         scope.append(f"{fmt_date(f.date_from)} – {fmt_date(f.date_to)}")
     for label, v in (("team", f.team), ("schema v", f.schema_version), ("split", f.split)):
         if v is not None:
-            scope.append(f"{label} {v}" if label != "schema v" else f"schema v{v}")
+            scope.append(f"{label} {md(v)}" if label != "schema v" else f"schema v{md(v)}")
     st.caption(caption + "  \n" + " · ".join(scope))
 
 
