@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -161,14 +163,31 @@ def _typed_expr(col: str, typ: str, raw_type: pa.DataType) -> str:
                 f"THEN TRY_CAST(TRY_CAST({col} AS DOUBLE) AS INTEGER) END")
     # Timestamps: a value with an offset (Z, +02:00, -05) is converted to UTC, a naive one kept as it is.
     # The offset-aware cast (ICU) is ~5x slower, so text without an offset takes the plain cast.
+    # 'infinity', '-infinity' (and anything else non-finite) are not timestamps: NULL, reported as such.
     aware = f"CAST(TRY_CAST({col} AS TIMESTAMPTZ) AS TIMESTAMP)"
     if pa.types.is_string(raw_type) or pa.types.is_large_string(raw_type):
         naive = (f"CASE WHEN NOT (contains({col}, '+') OR contains(substr({col}, 11), '-') "
                  f"OR suffix(upper({col}), 'Z')) THEN TRY_CAST({col} AS TIMESTAMP) END")
-        return f"COALESCE({naive}, {aware})"
-    if pa.types.is_timestamp(raw_type) and raw_type.tz is None or pa.types.is_date(raw_type):
-        return f"CAST({col} AS TIMESTAMP)"
-    return aware
+        expr = f"COALESCE({naive}, {aware})"
+    elif pa.types.is_timestamp(raw_type) and raw_type.tz is None or pa.types.is_date(raw_type):
+        expr = f"CAST({col} AS TIMESTAMP)"
+    else:
+        expr = aware
+    return f"CASE WHEN isfinite({expr}) THEN {expr} END"
+
+
+def timestamp_window() -> tuple[dt.datetime, dt.datetime]:
+    """The plausible window for every timestamp column: ``$LABELQA_TIMESTAMP_MIN`` (default 2000-01-01) to
+    ``$LABELQA_TIMESTAMP_MAX`` (default one year after today). Values outside it (``epoch``, year 0001 or 9999)
+    are refused, naming the row."""
+    lo = os.environ.get("LABELQA_TIMESTAMP_MIN") or "2000-01-01"
+    hi = os.environ.get("LABELQA_TIMESTAMP_MAX")
+    try:
+        lo_t = dt.datetime.fromisoformat(lo)
+        hi_t = dt.datetime.fromisoformat(hi) if hi else dt.datetime.combine(dt.date.today() + dt.timedelta(days=366), dt.time())
+    except ValueError as exc:
+        raise ValueError(f"LABELQA_TIMESTAMP_MIN/MAX must be ISO dates: {exc}") from None
+    return lo_t, hi_t
 
 
 _TYPE_WORDS = {_D: "a number", _I: "a whole number", _T: "a timestamp (e.g. 2026-05-25 14:30:00 or ISO 8601)"}
@@ -209,6 +228,11 @@ def _validate_rows(mem, src: _Source, table: str, raw: pa.Table, project: str | 
             checks.append((col, pc.less(tv, 0), lambda v: f"{_fmt(v)} is negative"))
         if (table, col) in _PROBABILITY:
             checks.append((col, pc.or_(pc.less(tv, 0), pc.greater(tv, 1)), lambda v: f"{_fmt(v)} is not in [0, 1]"))
+        if typ == _T:
+            lo_t, hi_t = timestamp_window()
+            checks.append((col, pc.or_(pc.less(tv, pa.scalar(lo_t, tv.type)), pc.greater(tv, pa.scalar(hi_t, tv.type))),
+                           lambda v, a=lo_t, b=hi_t: f"{_fmt(v)} is outside the plausible window {a:%Y-%m-%d} to "
+                                                     f"{b:%Y-%m-%d} (LABELQA_TIMESTAMP_MIN / _MAX change it)"))
         if col == "project_id" and project is not None:
             checks.append((col, pc.not_equal(tv, project), lambda v: f"{_fmt(v)} but --project {project} was given"))
     ok = True
