@@ -2,7 +2,8 @@
 
 Connection precedence (every ``labelqa`` command and the dashboard):
 ``--db URL`` > env ``LABELQA_DB_URL`` > ``.streamlit/secrets.toml`` ``[connections.labelqa] url`` >
-the embedded default DuckDB file ``data/labelqa.duckdb`` (created with demo data on first use).
+the embedded default DuckDB file ``data/labelqa.duckdb`` (created with demo data on first use by
+:func:`analytics.io.demo.ensure_default_db`).
 
 SQL lives in ``sql/<name>.sql``, one query a file, with ``:named`` bind parameters. A line
 ``-- @include <snippet>`` is replaced by ``sql/_<snippet>.sql`` (static project text, never user
@@ -15,7 +16,7 @@ import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import pandas as pd
 from sqlalchemy import bindparam, create_engine, event, text
@@ -34,7 +35,6 @@ __all__ = [
     "query_df",
     "ensure_schema",
     "create_indexes",
-    "ensure_default_db",
     "is_duckdb",
     "table_counts",
     "CANONICAL_TABLES",
@@ -182,26 +182,3 @@ def table_counts(con: Engine | Connection) -> dict[str, int]:
         with con.connect() as c:
             return _count(c)
     return _count(con)
-
-
-def ensure_default_db(progress: Callable[[str], None] = print, annotations: int | None = None) -> str:
-    """Create and fill the embedded demo database on first use; return its URL.
-
-    The file is built under a temporary name and renamed at the end, so an interrupted build never
-    leaves a half-filled default database behind.
-    """
-    url = f"duckdb:///{DEFAULT_DB_PATH}"
-    if DEFAULT_DB_PATH.exists():
-        return url
-    from analytics.demo import DEFAULT_ANNOTATIONS, build_demo  # late import: only needed once
-
-    DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
-    tmp = DEFAULT_DB_PATH.with_suffix(".building.duckdb")
-    for p in (tmp, Path(str(tmp) + ".wal")):
-        if p.exists():
-            p.unlink()
-    progress(f"LabelQA: first run, building the demo database at {DEFAULT_DB_PATH} ...")
-    build_demo(f"duckdb:///{tmp}", annotations=annotations or DEFAULT_ANNOTATIONS, progress=progress)
-    tmp.rename(DEFAULT_DB_PATH)
-    progress("LabelQA: demo database ready.")
-    return url

@@ -379,7 +379,7 @@ def test_dashboard_queries_agree_on_duckdb_and_postgres(demo_engine, demo_pg_url
 def test_first_run_builds_the_embedded_demo_database(tmp_path, monkeypatch):
     """With no database configured and no embedded file yet, the app builds it first, with a visible status."""
     import analytics.db
-    import analytics.demo
+    import analytics.io.demo.default_db
 
     monkeypatch.syspath_prepend(str(ROOT))
     import ui.common
@@ -389,7 +389,7 @@ def test_first_run_builds_the_embedded_demo_database(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here
     monkeypatch.setattr(analytics.db, "DEFAULT_DB_PATH", path)
     monkeypatch.setattr(ui.common, "DEFAULT_DB_PATH", path)
-    monkeypatch.setattr(analytics.demo, "DEFAULT_ANNOTATIONS", 8_000)
+    monkeypatch.setattr(analytics.io.demo.default_db, "DEFAULT_ANNOTATIONS", 8_000)
     monkeypatch.setattr(analytics.db, "ROOT", tmp_path)  # secrets.toml lookup falls back to ROOT
     at = AppTest.from_file(APP, default_timeout=180).run()
     assert not at.exception, [e.message for e in at.exception]

@@ -13,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.db import CANONICAL_TABLES, make_engine, table_counts
-from analytics.demo import (
+from analytics.io.demo import (
     ANNOTATORS_PER_ITEM, CRITICAL_CLASS, DRIFT_WEEK, MAIN_PROJECT, N_WEEKS, TRUTHS, V2_WEEK, WEEK1,
-    _layout, build_demo, week_start, write_snapshot,
+    build_demo, week_start, write_snapshot,
 )
+from analytics.io.demo.tables import _layout
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT / "sample_data" / "snapshot"

@@ -25,8 +25,9 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from analytics import kinds
-from analytics.db import DEFAULT_DB_PATH, ensure_default_db, make_engine, resolve_url
+from analytics.db import DEFAULT_DB_PATH, make_engine, resolve_url
 from analytics.filters import Filters
+from analytics.io.demo import ensure_default_db
 from analytics.metrics.results import NoData
 from analytics.render.csv import csv_bytes as _csv_bytes
 from analytics.thresholds import Thresholds, ThresholdsError, default_path, load_thresholds

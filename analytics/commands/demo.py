@@ -18,7 +18,7 @@ from analytics.db import CANONICAL_TABLES, DEFAULT_DB_PATH, is_duckdb, make_engi
 
 
 def add_parser(sub) -> None:
-    from analytics.demo import DEFAULT_ANNOTATIONS
+    from analytics.io.demo import DEFAULT_ANNOTATIONS
 
     p = sub.add_parser("demo", help="build the seeded demo database (3 projects, injected quality problems)")
     p.add_argument("--db", help="SQLAlchemy URL (default: LABELQA_DB_URL, secrets.toml, embedded demo file)")
@@ -73,7 +73,7 @@ def _clear(url: str) -> None:
 
 def _build_duck_file(path: Path, annotations: int, seed: int) -> None:
     """Build into ``<stem>.building<suffix>`` next to ``path`` and rename it over ``path`` at the end."""
-    from analytics.demo import build_demo
+    from analytics.io.demo import build_demo
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.stem}.building{path.suffix or '.duckdb'}")
@@ -94,7 +94,7 @@ def _build_duck_file(path: Path, annotations: int, seed: int) -> None:
 
 
 def run(args) -> int:
-    from analytics.demo import build_demo
+    from analytics.io.demo import build_demo
 
     if args.annotations < 100:
         raise UsageError(f"--annotations must be at least 100, got {args.annotations}")
@@ -114,7 +114,7 @@ def run(args) -> int:
     if is_duckdb(url):
         path = _duck_path(url)
         if url == default_url and not path.exists() and args.seed == 42:
-            from analytics.db import ensure_default_db
+            from analytics.io.demo import ensure_default_db
 
             ensure_default_db(progress=print, annotations=args.annotations)
         elif rows or not path.exists():
