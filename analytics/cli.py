@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from analytics import kinds
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # `labelqa ... | head` closed the pipe: not an error, and no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (UsageError, ValueError, FileNotFoundError, KeyError) as exc:
         if is_database_error(exc):  # some DBAPI errors are ValueErrors; they get the database wording
             print(f"labelqa {args.command}: error: {explain(exc)}", file=sys.stderr)

@@ -16,7 +16,7 @@ from analytics.metrics.results import NoData
 from analytics.quality import ScopeRequest, evaluate
 from analytics.quality.alerts import alerts as build_alerts
 from ui import data
-from ui.charts import BLUE, COLOUR, style
+from ui.charts import BLUE, COLOUR, plotly_chart, style
 from ui.common import (
     STATUS, ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, link_params, page_header, small_n,
     status_icon, url_selectbox, week_start, PAGES,
@@ -248,4 +248,4 @@ fig.update_yaxes(title_text="annotations", rangemode="tozero", row=2, col=1)
 fig.update_yaxes(title_text="annotators", rangemode="tozero", tickformat="d", row=2, col=2)
 fig.update_xaxes(title_text="week (Monday)", tickformat="%d %b", row=2)
 fig.update_xaxes(tickformat="%d %b")
-st.plotly_chart(fig, key="trends")
+plotly_chart(fig, key="trends")

@@ -25,20 +25,28 @@ def _is_literal(rendered_md: str, raw: str) -> bool:
 
 
 @given(st.text(max_size=40))
-def test_md_escapes_every_markdown_special_character(s):
+def test_md_escapes_every_character_that_opens_markdown(s):
     out = md(s)
     i = 0
     while i < len(out):
         if out[i] == "\\":
             i += 2
             continue
-        assert out[i] not in "\\`*_{}[]()#+-.!|<>~$:=", (s, out)
+        assert out[i] not in "\\`*[]()!<>~$|{}:", (s, out)
+        if out[i] == "_":
+            assert 0 < i < len(out) - 1 and out[i - 1].isalnum() and out[i + 1].isalnum(), (s, out)
         i += 1
     assert "\n" not in out
+    assert not out.startswith(("#", "-", "+", "=")), out
+
+
+def test_md_keeps_identifiers_readable():
+    assert md("ann_23") == "ann_23" and md("emergency_vehicle") == "emergency_vehicle"
+    assert md("_x_") == "\\_x\\_" and md("# heading") == "\\# heading" and md("1. item") == "1\\. item"
 
 
 def test_md_neutralises_links_images_and_directives():
-    assert md(LINK) == r"\[win\]\(http\://evil\.example/p\)"
+    assert md(LINK) == r"\[win\]\(http\://evil.example/p\)"
     assert md(":red[alarm] :material/home:") == r"\:red\[alarm\] \:material/home\:"
     assert md(IMAGE).startswith(r"\!\[x\]")
 

@@ -30,6 +30,7 @@ from analytics.filters import Filters
 from analytics.io.demo import ensure_default_db
 from analytics.metrics.results import NoData
 from analytics.render.csv import csv_bytes as _csv_bytes
+from analytics.quality.markdown import md_escape
 from analytics.thresholds import Thresholds, ThresholdsError, default_path, load_thresholds
 
 __all__ = [
@@ -517,15 +518,9 @@ def no_data(exc: NoData, title: str, hint: str = "", where: Any = None) -> None:
     empty_state(title, f"{body} {hint}".strip(), where)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
-
-
 def md(value: Any) -> str:
-    """``value`` (from data or a URL) as literal Markdown text: every character Markdown, Streamlit's directives
-    (``:red[...]``, ``:material/x:``) or a link could use is backslash-escaped and line breaks become spaces,
-    so a hostile label renders as the characters it is, never as a link, an image or formatting."""
-    text = " ".join(str(value).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Data or URL text as literal Markdown (``analytics.render.text.md_escape``, shared with the reports)."""
+    return md_escape(value)
 
 
 def page_header(title: str, caption: str, c: Ctx | None = None) -> None:

@@ -12,6 +12,7 @@ import dataclasses
 from typing import Any
 
 from analytics.quality.checks import Check, Evaluation
+from analytics.quality.markdown import md_escape
 
 __all__ = ["Alert", "alerts", "PAGE_OF_RULE"]
 
@@ -72,21 +73,22 @@ def _period(ev: Evaluation) -> str:
 def _one(c: Check, period: str) -> tuple[str, dict[str, Any]]:
     """(text, link params) of an alert about one judged check."""
     sub, obs = _subject(c), f"({_ci(c)}{_n(c)})"
+    s = md_escape(sub)  # alert text is Markdown: data in it is escaped; params keep the raw value
     when = f" [{period}]"
     th = f"; threshold {c.threshold}" if c.threshold else ""
     if c.rule == "accuracy" and c.scope == "overall":
         return (f"**Accuracy below target**: {_pct(c.value)} stratified by gold class {obs}{th}.{when}", {})
     if c.rule == "accuracy":
         head = "Critical class under target" if c.tier == "critical" else "Class under accuracy target"
-        return (f"**{head}: {sub}**: accuracy {_pct(c.value)} {obs}{th}.{when}", {"focus": sub})
+        return (f"**{head}: {s}**: accuracy {_pct(c.value)} {obs}{th}.{when}", {"focus": sub})
     if c.rule == "class_agreement":
-        return (f"**Class agreement under target: {sub}**: specific agreement {_pct(c.value)} {obs}{th}.{when}",
+        return (f"**Class agreement under target: {s}**: specific agreement {_pct(c.value)} {obs}{th}.{when}",
                 {"focus": sub})
     if c.rule == "qa_rate":
-        return (f"**QA rate under minimum: {sub}** ({c.tier}): {c.note or _pct(c.value)} "
+        return (f"**QA rate under minimum: {s}** ({c.tier}): {md_escape(c.note or _pct(c.value))} "
                 f"({_pct(c.value)}){th}.{when}", {"focus": sub})
     if c.rule == "gold_items":
-        return (f"**Too few gold items: {sub}** ({c.tier}): {int(c.value or 0):,} gold items{th}.{when}",
+        return (f"**Too few gold items: {s}** ({c.tier}): {int(c.value or 0):,} gold items{th}.{when}",
                 {"focus": sub})
     if c.rule in ("krippendorff_alpha", "fleiss_kappa"):
         name = "Krippendorff's α" if c.rule == "krippendorff_alpha" else "Fleiss' κ"
@@ -94,16 +96,16 @@ def _one(c: Check, period: str) -> tuple[str, dict[str, Any]]:
         return (f"**Agreement below target**: {name} {c.value:.3f} ({lo_hi}{_n(c)} items){th}.{when}", {})
     if c.rule == "annotator_drift":
         p = f"one-sided p = {c.value:.2g}" if c.value is not None else ""
-        return (f"**Annotator drift: {sub}**: {c.note or ''}; {p}.{when}", {"annotator": sub})
+        return (f"**Annotator drift: {s}**: {md_escape(c.note or '')}; {p}.{when}", {"annotator": sub})
     if c.rule == "label_shift":
-        return (f"**Label distribution shift: batch {sub}**: PSI {c.value:.3f} {c.note or ''} ({_n(c)} "
+        return (f"**Label distribution shift: batch {s}**: PSI {c.value:.3f} {md_escape(c.note or '')} ({_n(c)} "
                 f"annotations){th}.{when}", {})
     if c.rule == "annotator_share":
-        return (f"**One annotator dominates batch {sub}**: {_pct(c.value)} of its annotations "
-                f"({c.note or ''}){th}.{when}", {})
+        return (f"**One annotator dominates batch {s}**: {_pct(c.value)} of its annotations "
+                f"({md_escape(c.note or '')}){th}.{when}", {})
     if c.rule == "taxonomy":
-        return (f"**Labels outside the taxonomy**: {int(c.value or 0):,} annotations ({c.note or ''}).{when}", {})
-    return (f"**{c.rule}: {c.scope}**: {c.value} {obs}{th}.{when}", {})
+        return (f"**Labels outside the taxonomy**: {int(c.value or 0):,} annotations ({md_escape(c.note or '')}).{when}", {})
+    return (f"**{c.rule}: {md_escape(c.scope)}**: {c.value} {obs}{th}.{when}", {})
 
 
 def alerts(ev: Evaluation, limit: dict[str, float] | None = None) -> list[Alert]:
