@@ -10,8 +10,8 @@ The HTML is one file that opens offline: plotly.js is inlined once (``<script id
 figure is drawn with ``include_plotlyjs=False``, styles are inline, fonts are the system's; no element
 loads anything over the network.
 
-The delivery report is for the client: annotators appear only as pseudonyms ("Annotator A", "B", ... by
-volume in the batch, ties by id), and only the chosen project's own data is read (every query is filtered
+The delivery report is for the client: annotators appear only as pseudonyms ("Annotator A", "B", ... in
+order of first annotation in the project, the same in every batch), and only the chosen project's own data is read (every query is filtered
 by ``project_id``), so nothing of another project or client can appear.
 """
 from __future__ import annotations
@@ -41,6 +41,7 @@ __all__ = [
     "render_delivery_html",
     "render_weekly_html",
     "pseudonyms",
+    "project_pseudonyms",
     "parse_iso_week",
 ]
 
@@ -112,11 +113,18 @@ class WeeklyReport:
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def pseudonyms(annotators: pd.DataFrame, id_col: str = "annotator_id", volume_col: str = "annotations") -> dict[str, str]:
-    """Stable pseudonyms ordered by volume (desc), ties by id: "Annotator A", ..., "Annotator Z",
-    "Annotator AA", ... (spreadsheet column letters)."""
-    order = annotators.sort_values([volume_col, id_col], ascending=[False, True])[id_col].astype(str).tolist()
+def pseudonyms(first_seen: pd.DataFrame, id_col: str = "annotator_id", order_col: str = "first_at") -> dict[str, str]:
+    """Pseudonyms stable within a project: ordered by first annotation in the project (ties by id), "Annotator A",
+    ..., "Annotator Z", "Annotator AA", ... (spreadsheet column letters). A newcomer gets the next letter and no
+    existing letter moves, so "Annotator C" is the same person in every batch of the project. No hash of the id is
+    involved: nothing links a pseudonym to an id, or to the same person's pseudonym in another client's project."""
+    order = first_seen.sort_values([order_col, id_col], ascending=[True, True])[id_col].astype(str).tolist()
     return {a: f"Annotator {_letters(i)}" for i, a in enumerate(order)}
+
+
+def project_pseudonyms(engine: Engine | Connection, project_id: str) -> dict[str, str]:
+    """:func:`pseudonyms` over every annotator of the whole project (not only of one batch)."""
+    return pseudonyms(query_df(engine, "annotator_first_seen", **Filters(project_id).params()))
 
 
 def _letters(i: int) -> str:
@@ -250,8 +258,8 @@ def delivery_report(engine: Engine | Connection, project_id: str, batch_id: str,
     alpha = ag.agreement_from_db(engine, f, metric="krippendorff", confidence=conf)
     classes = _class_table(engine, f, conf)
     ann = _annotator_table(engine, f, conf)
-    names = pseudonyms(ann)
-    ann = ann.assign(pseudonym=ann["annotator_id"].map(names)).drop(columns=["annotator_id"])
+    names = project_pseudonyms(engine, project_id)
+    ann = ann.assign(pseudonym=ann["annotator_id"].astype(str).map(names)).drop(columns=["annotator_id"])
     small_n = th.small_n(project_id)
     ann["small_sample"] = ann["n_gold"] < small_n
     classes["small_sample"] = classes["n_gold"] < small_n

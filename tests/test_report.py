@@ -151,17 +151,36 @@ def test_parse_iso_week():
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.integers(0, 5), min_size=1, max_size=40), st.randoms(use_true_random=False))
-def test_pseudonyms_ordered_by_volume_and_stable(volumes, rnd):
-    df = pd.DataFrame({"annotator_id": [f"id{i:02d}" for i in range(len(volumes))], "annotations": volumes})
+def test_pseudonyms_ordered_by_first_appearance_and_stable(days, rnd):
+    t0 = pd.Timestamp("2026-01-05")
+    df = pd.DataFrame({"annotator_id": [f"id{i:02d}" for i in range(len(days))],
+                       "first_at": [t0 + pd.Timedelta(days=d) for d in days]})
     names = pseudonyms(df)
     shuffled = df.sample(frac=1, random_state=rnd.randint(0, 10_000))
     assert pseudonyms(shuffled) == names  # does not depend on row order
     assert len(set(names.values())) == len(df)  # a bijection
-    order = sorted(df.itertuples(index=False), key=lambda r: (-r.annotations, r.annotator_id))
+    order = sorted(df.itertuples(index=False), key=lambda r: (r.first_at, r.annotator_id))
     letters = [names[r.annotator_id].removeprefix("Annotator ") for r in order]
     assert letters[:3] == ["A", "B", "C"][: len(letters)]
-    if len(letters) > 26:
-        assert letters[26] == "AA"
+    # a newcomer after everyone else gets the next letter and nobody's letter moves
+    later = pd.concat([df, pd.DataFrame({"annotator_id": ["zz_new"], "first_at": [t0 + pd.Timedelta(days=99)]})])
+    grown = pseudonyms(later)
+    assert {k: grown[k] for k in names} == names
+
+
+def test_delivery_pseudonyms_mean_one_person_in_every_batch(demo_engine):
+    """Issue 10 item 12: "Annotator C" was one person in b12 and another in b13."""
+    from analytics.report import delivery_report, project_pseudonyms
+
+    names = project_pseudonyms(demo_engine, "streetscene")
+    seen: dict[str, set[str]] = {}
+    for batch in ("streetscene-b12", "streetscene-b13"):
+        rep = delivery_report(demo_engine, "streetscene", batch)
+        assert set(rep.annotators["pseudonym"]) <= set(names.values())
+        for p in rep.annotators["pseudonym"]:
+            seen.setdefault(p, set()).add(batch)
+    assert any(len(b) == 2 for b in seen.values())  # people in both batches keep one name
+    assert len(set(names.values())) == len(names)
 
 
 # ------------------------------------------------------------------------------------------------- demo
