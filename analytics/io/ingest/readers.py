@@ -94,6 +94,16 @@ def _csv_header(path: Path) -> tuple[list[str], str]:
     return names, delim
 
 
+def _csv_header_raw(path: Path, delim: str) -> tuple[list[str], str]:
+    """The header's names as written (trimmed), duplicates kept: for the duplicate-column check."""
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        line = fh.readline().rstrip("\r\n")
+    return [n.strip() for n in next(csv.reader([line], delimiter=delim), [])], delim
+
+
 _CSV_REJECTS = {
     "MISSING COLUMNS": "too few fields",
     "TOO MANY COLUMNS": "too many fields",
@@ -106,6 +116,16 @@ def _read_csv(mem, src: _Source, problems: _Problems) -> pa.Table | None:
     delimiter, the header's number of fields. Malformed lines are collected (DuckDB ``store_rejects``)
     and reported by line; the file is then not read further (its row numbers would be off)."""
     names, delim = _csv_header(src.path)
+    raw_names, _ = _csv_header_raw(src.path, delim)
+    dupes = {}
+    for i, n in enumerate(raw_names):
+        dupes.setdefault(n, []).append(i + 1)
+    dupes = {n: pos for n, pos in dupes.items() if len(pos) > 1 and n}
+    if dupes:
+        for n, pos in dupes.items():
+            problems.add(src, f"column {n!r} appears {len(pos)} times in the header (columns "
+                              f"{', '.join(map(str, pos))}); keep one", where="line 1", column=n, row=1)
+        return None
     mem.execute("DROP TABLE IF EXISTS reject_errors")
     mem.execute("DROP TABLE IF EXISTS reject_scans")
     tbl = mem.sql(
@@ -122,6 +142,9 @@ def _read_csv(mem, src: _Source, problems: _Problems) -> pa.Table | None:
             what += f" (the header has {len(names)})"
         snippet = (text_ or "").strip()
         snippet = snippet if len(snippet) <= 80 else snippet[:77] + "..."
+        if kind == "MISSING COLUMNS":  # the first column the line lacks, in header order
+            n_fields = len(next(csv.reader([text_ or ""], delimiter=delim), []))
+            column = names[n_fields] if n_fields < len(names) else column
         problems.add(src, f"{what}: {snippet!r}", where=f"line {line}",
                      column=column if kind == "MISSING COLUMNS" else None, row=line)
     if len(rejects) > _EXAMPLES_PER_GROUP:

@@ -1,4 +1,5 @@
-"""Impossible timestamps are refused at ingest, naming file, row and column (issue 10 item 2); nothing is loaded."""
+"""Ingest refusals added for issue 10: impossible timestamps, duplicate header columns, the first missing field;
+naming file, row and column, nothing loaded."""
 from __future__ import annotations
 
 import pytest
@@ -34,3 +35,22 @@ def test_the_window_is_configurable(tmp_path, monkeypatch):
     monkeypatch.setenv("LABELQA_TIMESTAMP_MIN", "1980-01-01")
     load_files(url, [f], table="projects")
     assert table_counts(make_engine(url, read_only=True))["projects"] == 1
+
+
+def test_duplicate_header_columns_are_refused_naming_both_positions(tmp_path):
+    f = tmp_path / "label_classes.csv"
+    f.write_text("project_id,label,label\np1,car,bus\n", encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        load_files(f"duckdb:///{tmp_path / 'db.duckdb'}", [f], table="label_classes")
+    msg = str(info.value)
+    assert "label_classes.csv" in msg and "'label' appears 2 times in the header (columns 2, 3)" in msg, msg
+
+
+def test_too_few_fields_names_the_first_missing_column_in_header_order(tmp_path):
+    f = tmp_path / "projects.csv"
+    f.write_text("project_id,name,task_type,client\np1,One\n", encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        load_files(f"duckdb:///{tmp_path / 'db.duckdb'}", [f], table="projects")
+    msg = str(info.value)
+    # task_type is the first field the line lacks (the alphabetically first, 'client', was named before)
+    assert "too few fields" in msg and "line 2" in msg and "task_type" in msg, msg
