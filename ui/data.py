@@ -253,7 +253,7 @@ def annotator_skill(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
 def agreement_stats(_engine: Engine, db: str, f: Filters, by: str | None = None) -> pd.DataFrame:
     """``agreement_stats_from_db``: the one pass over the annotations that every nominal agreement metric and the
     per-class view of the same filters and grouping share (so switching metric re-reads nothing)."""
-    from analytics.agreement import agreement_stats_from_db
+    from analytics.sources.agreement_db import agreement_stats_from_db
     return agreement_stats_from_db(_engine, f, by=by)
 
 
@@ -261,19 +261,19 @@ def agreement_stats(_engine: Engine, db: str, f: Filters, by: str | None = None)
 def agreement(_engine: Engine, db: str, f: Filters, metric: str = "krippendorff", by: str | None = None):
     """``agreement_from_db``: an ``Estimate`` or, with ``by``, a frame ``by, value, ci_low, ci_high, n_items,
     n_annotations, reason``."""
-    from analytics.agreement import agreement_from_stats
+    from analytics.metrics.agreement import agreement_from_stats
     return agreement_from_stats(agreement_stats(_engine, db, f, by), metric=metric, by=by)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Computing per-class agreement...")
 def per_category_agreement(_engine: Engine, db: str, f: Filters, by: str | None = None) -> pd.DataFrame:
-    from analytics.agreement import per_category_from_stats
+    from analytics.metrics.agreement import per_category_from_stats
     return per_category_from_stats(agreement_stats(_engine, db, f, by), by=by)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Computing Cohen's kappa for every annotator pair...")
 def pairwise_cohen(_engine: Engine, db: str, f: Filters, min_shared: int = 20) -> pd.DataFrame:
-    from analytics.agreement import pairwise_cohen_from_db
+    from analytics.sources.agreement_db import pairwise_cohen_from_db
     return pairwise_cohen_from_db(_engine, f, min_shared=min_shared)
 
 

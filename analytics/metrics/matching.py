@@ -22,10 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-try:  # the restructure moves it; both homes give the same buckets
-    from analytics.metrics.agreement import BUCKET_IDS, item_bucket
-except ImportError:  # pragma: no cover - old flat layout
-    from analytics.agreement import BUCKET_IDS, item_bucket
+from analytics.metrics.agreement import BUCKET_IDS, item_bucket
 
 __all__ = [
     "N_BUCKETS",
