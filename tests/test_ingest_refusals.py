@@ -54,3 +54,26 @@ def test_too_few_fields_names_the_first_missing_column_in_header_order(tmp_path)
     msg = str(info.value)
     # task_type is the first field the line lacks (the alphabetically first, 'client', was named before)
     assert "too few fields" in msg and "line 2" in msg and "task_type" in msg, msg
+
+
+def test_whitespace_only_required_id_is_missing(tmp_path):
+    f = tmp_path / "projects.csv"
+    f.write_text('project_id,name,client\n"   ",One,Acme\n', encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        load_files(f"duckdb:///{tmp_path / 'db.duckdb'}", [f], table="projects")
+    assert "row 1" in str(info.value) and "project_id" in str(info.value) and "missing value" in str(info.value)
+
+
+@pytest.mark.parametrize("variant, refused", [(" car", "duplicate"), ("car\u200b", "duplicate"), ("Car", "only by case"),
+                                               ("\t", "missing value")])
+def test_near_duplicate_labels_are_refused_with_the_existing_one(tmp_path, variant, refused):
+    p = tmp_path / "projects.csv"
+    p.write_text("project_id,name,client\np1,One,Acme\n", encoding="utf-8")
+    f = tmp_path / "label_classes.csv"
+    f.write_text(f'project_id,label\np1,car\np1,"{variant}"\n', encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        load_files(f"duckdb:///{tmp_path / 'db.duckdb'}", [p, f])
+    msg = str(info.value)
+    assert "row 2" in msg and refused in msg, msg
+    if refused == "only by case":
+        assert "use 'car'" in msg

@@ -178,7 +178,10 @@ def _read_raw(mem, src: _Source) -> pa.Table:
 def _typed_expr(col: str, typ: str, raw_type: pa.DataType) -> str:
     """DuckDB expression casting ``col`` to ``typ``; NULL where the value does not convert."""
     if typ == _V:
-        return f"CAST({col} AS VARCHAR)"
+        # Surrounding whitespace and invisible characters (zero-width space/joiners, BOM) are removed, and a value
+        # that is nothing else becomes NULL: "   " is a missing id, " car" and "car\u200b" are "car".
+        return (f"NULLIF(trim(regexp_replace(CAST({col} AS VARCHAR), '[\u200b\u200c\u200d\u2060\ufeff]', '', 'g'), "
+                f"' \t\r\n'), '')")
     if typ == _D:
         return f"CASE WHEN isfinite(TRY_CAST({col} AS DOUBLE)) THEN TRY_CAST({col} AS DOUBLE) END"
     if typ == _I:
@@ -197,6 +200,26 @@ def _typed_expr(col: str, typ: str, raw_type: pa.DataType) -> str:
     else:
         expr = aware
     return f"CASE WHEN isfinite({expr}) THEN {expr} END"
+
+
+def _near_duplicate_labels(cast: pa.Table, src: _Source, table: str, problems: _Problems) -> bool:
+    """Label classes of one project and schema version that differ only by case: refused, naming both rows.
+    False when there is such a pair."""
+    ok = True
+    cols = [c for c in ("project_id", "schema_version") if c in cast.column_names]
+    df = cast.select(cols + ["label", "_row"]).to_pandas()
+    df = df[df["label"].notna()]
+    df["_key"] = df["label"].str.casefold()
+    for _, g in df.groupby(cols + ["_key"] if cols else ["_key"], dropna=False, sort=False):
+        if g["label"].nunique() > 1:
+            first = g.iloc[0]
+            for _, r in g.iloc[1:].iterrows():
+                if r["label"] != first["label"]:
+                    ok = False
+                    problems.add(src, f"label {_fmt(r['label'])} differs from {_fmt(first['label'])} "
+                                      f"({src.where(table, int(first['_row']))}) only by case: use {_fmt(first['label'])}",
+                                 src.where(table, int(r["_row"])), src.column(table, "label"), int(r["_row"]))
+    return ok
 
 
 def timestamp_window() -> tuple[dt.datetime, dt.datetime]:
@@ -242,7 +265,8 @@ def _validate_rows(mem, src: _Source, table: str, raw: pa.Table, project: str | 
             word = _TYPE_WORDS[typ]
             checks.append((col, pc.and_(pc.is_valid(rv), pc.is_null(tv)), lambda v, w=word: f"{_fmt(v)} is not {w}"))
         if col in REQUIRED_COLUMNS[table]:
-            checks.append((col, pc.is_null(rv), lambda v: "missing value (the column is required)"))
+            # text: the trimmed value (whitespace-only is missing); other types: the raw value (a bad one is a type error)
+            checks.append((col, pc.is_null(tv if typ == _V else rv), lambda v: "missing value (the column is required)"))
         if (table, col) in _ALLOWED:
             allowed = _ALLOWED[(table, col)]
             checks.append((col, pc.and_(pc.is_valid(tv), pc.invert(pc.is_in(tv, pa.array(allowed)))),
@@ -259,6 +283,8 @@ def _validate_rows(mem, src: _Source, table: str, raw: pa.Table, project: str | 
         if col == "project_id" and project is not None:
             checks.append((col, pc.not_equal(tv, project), lambda v: f"{_fmt(v)} but --project {project} was given"))
     ok = True
+    if table == "label_classes" and "label" in present:
+        ok = _near_duplicate_labels(cast, src, table, problems)
     for col, mask, detail in checks:
         mask = pc.fill_null(mask, False)
         n = pc.sum(mask).as_py() or 0
