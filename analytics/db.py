@@ -37,6 +37,7 @@ __all__ = [
     "create_indexes",
     "is_duckdb",
     "table_counts",
+    "role_can_write",
     "CANONICAL_TABLES",
 ]
 
@@ -172,6 +173,14 @@ def ensure_schema(engine: Engine) -> None:
 def create_indexes(engine: Engine) -> None:
     with engine.begin() as con:
         _run_script(con, "indexes")
+
+
+def role_can_write(engine: Engine) -> bool | None:
+    """PostgreSQL: whether the connected role may change any canonical table (``None`` for other databases, where
+    the engine's own read-only mode is the guard)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    return int(query_df(engine, "role_write_privileges").iloc[0]["writable"]) > 0
 
 
 def table_counts(con: Engine | Connection) -> dict[str, int]:

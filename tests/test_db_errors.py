@@ -173,3 +173,31 @@ def test_dashboard_says_the_data_is_being_updated_while_a_load_holds_the_file(tm
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.postgres
+def test_postgres_role_that_can_write_is_detected_and_warned(demo_pg_url, monkeypatch):
+    """default_transaction_read_only is only a default (SET TRANSACTION READ WRITE overrides it): a role with write
+    privileges is reported; a read-only role is not."""
+    from sqlalchemy import create_engine
+
+    from analytics.db import role_can_write
+
+    owner = make_engine(demo_pg_url, read_only=True)
+    assert role_can_write(owner) is True
+    with owner.connect() as c:  # the override the warning is about
+        c.execute(text("SET TRANSACTION READ WRITE"))
+        c.execute(text("SELECT 1"))
+    admin = create_engine(demo_pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text("DROP ROLE IF EXISTS lqa_reader"))
+        c.execute(text("CREATE ROLE lqa_reader LOGIN"))
+        c.execute(text("GRANT USAGE ON SCHEMA public TO lqa_reader"))
+        c.execute(text("GRANT SELECT ON ALL TABLES IN SCHEMA public TO lqa_reader"))
+    reader_url = demo_pg_url.replace("postgres@", "lqa_reader@", 1)
+    assert role_can_write(make_engine(reader_url, read_only=True)) is False
+    assert role_can_write(make_engine("duckdb:///:memory:")) is None
+    _, body_owner = _app_text(demo_pg_url, monkeypatch)
+    assert "This database role can write" in body_owner
+    _, body_reader = _app_text(reader_url, monkeypatch)
+    assert "This database role can write" not in body_reader

@@ -25,7 +25,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from analytics import kinds
-from analytics.db import DEFAULT_DB_PATH, make_engine, resolve_url
+from analytics.db import DEFAULT_DB_PATH, make_engine, resolve_url, role_can_write
 from analytics.filters import Filters
 from analytics.io.demo import ensure_default_db
 from analytics.metrics.results import NoData
@@ -61,6 +61,12 @@ DEFAULT_WEEKS = 8  # default date range: the last 8 weeks ending at the project'
 def get_engine(url: str) -> Engine:
     """Read-only engine without a pool (a DuckDB file is not kept locked between queries)."""
     return make_engine(url, read_only=True)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _role_can_write(url: str) -> bool:
+    """Checked once per URL (PostgreSQL: any write privilege on a canonical table)."""
+    return bool(role_can_write(get_engine(url)))
 
 
 def prepare_database(url: str) -> None:
@@ -218,6 +224,9 @@ def setup() -> Ctx:
         st.error(f"The thresholds file cannot be read: {exc}")
         st.stop()
     projects = data.projects(engine, url)
+    if _role_can_write(url):
+        st.sidebar.warning("This database role can write. The dashboard only reads, but a read-only session setting "
+                           "can be overridden: connect it with a read-only role (see README).", icon=":material/lock_open:")
     if projects.empty:
         st.sidebar.caption(f"Database: `{_safe_url(url)}`")
         empty_state(
