@@ -180,7 +180,7 @@ def role_can_write(engine: Engine) -> bool | None:
     the engine's own read-only mode is the guard)."""
     if engine.dialect.name != "postgresql":
         return None
-    return int(query_df(engine, "role_write_privileges").iloc[0]["writable"]) > 0
+    return int(query_df(engine, "postgres/role_write_privileges").iloc[0]["writable"]) > 0
 
 
 def table_counts(con: Engine | Connection) -> dict[str, int]:

@@ -1,3 +1,4 @@
+-- Dialect-specific (PostgreSQL catalog), so it lives in sql/postgres/ and is not transpiled or run elsewhere.
 -- PostgreSQL only: how many of the canonical tables the connected role may change (INSERT, UPDATE, DELETE or
 -- TRUNCATE). The dashboard warns when this is not 0: `default_transaction_read_only` is a default a session can
 -- override (SET TRANSACTION READ WRITE), a read-only role is the guarantee.
