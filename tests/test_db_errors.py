@@ -65,17 +65,23 @@ def test_every_command_explains_every_broken_database_and_exits_2(command, tmp_p
         assert not (tmp_path / "r.html").exists()
 
 
-def test_a_load_holding_the_file_reads_as_locked_not_as_a_failed_rule(tmp_path, capsys):
+def _hold_write_lock(tmp_path):
+    """Another process holding the DuckDB file open for writing, as a running `labelqa load` does."""
     db = tmp_path / "busy.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, sys, time
+        import duckdb, time
         c = duckdb.connect({str(db)!r})
         c.execute("CREATE TABLE projects(project_id VARCHAR)")
         print("holding", flush=True)
-        time.sleep(60)
+        time.sleep(120)
     """)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "holding"
+    return db, holder
+
+
+def test_a_load_holding_the_file_reads_as_locked_not_as_a_failed_rule(tmp_path, capsys):
+    db, holder = _hold_write_lock(tmp_path)
     try:
-        assert holder.stdout.readline().strip() == "holding"
         rc = cli.main(["gate", "--project", "p", "--db", f"duckdb:///{db}"])
         err = capsys.readouterr().err
         assert rc == 2 and "locked" in err and "retry" in err, err
@@ -157,16 +163,8 @@ def test_dashboard_says_the_data_is_being_updated_while_a_load_holds_the_file(tm
     import ui.problems
 
     monkeypatch.setattr(ui.problems, "LOCK_WAIT_S", 0.05)
-    db = tmp_path / "busy.duckdb"
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, time
-        c = duckdb.connect({str(db)!r})
-        c.execute("CREATE TABLE projects(project_id VARCHAR)")
-        print("holding", flush=True)
-        time.sleep(120)
-    """)], stdout=subprocess.PIPE, text=True)
+    db, holder = _hold_write_lock(tmp_path)
     try:
-        assert holder.stdout.readline().strip() == "holding"
         at, body = _app_text(f"duckdb:///{db}", monkeypatch)
         assert not at.exception, [e.value for e in at.exception]
         assert "The data is being updated" in body, body
