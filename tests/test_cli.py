@@ -87,9 +87,9 @@ def test_command_registry_has_the_documented_commands():
 def test_top_level_help_lists_every_command(capsys):
     code, out, err = run_exit(capsys, "--help")
     assert code == 0 and err == "" and out.startswith("usage: labelqa")
-    listed = re.findall(r"^    (\w+)\s", out, re.M)  # argparse: one indented line per sub-command
+    listed = re.findall(r"^    ([\w-]+)\s", out, re.M)  # argparse: one indented line per sub-command
     assert listed == list(COMMANDS)
-    choices = re.search(r"\{([\w,]+)\}", out).group(1).split(",")
+    choices = re.search(r"\{([\w,-]+)\}", out).group(1).split(",")
     assert choices == list(COMMANDS)
 
 
@@ -99,7 +99,7 @@ def test_installed_script_help_lists_every_command(missing_tool):
         missing_tool("the labelqa console script", "the package must be installed (pip install -e .)")
     proc = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert re.findall(r"^    (\w+)\s", proc.stdout, re.M) == list(COMMANDS)
+    assert re.findall(r"^    ([\w-]+)\s", proc.stdout, re.M) == list(COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -30,7 +30,6 @@ KIND = KindSpec(
         "accuracy": "analytics.commands.accuracy",
         "consensus": "analytics.commands.consensus",
         "label-errors": "analytics.commands.label_errors",
-        "label-errors": "analytics.commands.label_errors",
     },
     rules="analytics.gate:evaluate_gate",
     pages=(
