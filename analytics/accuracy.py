@@ -51,16 +51,22 @@ __all__ = [
 
 MISSING_GROUP = "(missing)"  # group value shown for items that lack an attribute (SQL NULL)
 
-# ``by`` values the database path supports, and the query file that answers each.
-DB_GROUPINGS: dict[tuple[str, ...], str] = {
-    (): "accuracy_overall",
-    ("gold_label",): "accuracy_by_gold_label",
-    ("annotator_id",): "accuracy_by_annotator",
-    ("team",): "accuracy_by_team",
-    ("week",): "accuracy_by_week",
-    ("batch_id",): "accuracy_by_batch",
-    ("annotator_id", "week"): "accuracy_by_annotator_week",
-    ("attr:*",): "accuracy_by_attr",
+# ``by`` values the database path supports, and the group key each binds as ``:by`` in
+# sql/accuracy_by_group.sql (``()``: sql/accuracy_overall.sql instead).
+DB_GROUPINGS: dict[tuple[str, ...], str | None] = {
+    (): None,
+    ("gold_label",): "gold_label",
+    ("annotator_id",): "annotator_id",
+    ("team",): "team",
+    ("week",): "week",
+    ("batch_id",): "batch_id",
+    ("annotator_id", "week"): "annotator_id*week",
+    ("attr:*",): "attr",
+}
+# The fixed list of group keys (sql/_gold_scored.sql) each grouped query accepts: the only values ``:by`` gets.
+_GROUP_KEYS: dict[str, frozenset[str]] = {
+    "accuracy_by_group": frozenset(k for k in DB_GROUPINGS.values() if k is not None),
+    "confusion_by_group": frozenset({"team", "annotator_id", "attr", "team*attr"}),
 }
 
 _ACCURACY_COLUMNS = ("correct", "n", "n_items", "accuracy", "ci_low", "ci_high", "small_sample", "reason")
@@ -129,6 +135,16 @@ def _gold_scored(df: pd.DataFrame, extra: Iterable[str] = ()) -> pd.DataFrame:
     return df[df["label"].notna() & df["gold_label"].notna()]
 
 
+def _grouped_counts(engine: Engine, query: str, key: str, params: Mapping[str, Any],
+                    attr_key: str | None = None) -> pd.DataFrame:
+    """Run grouped query ``query`` with group key ``key`` (checked against its fixed list, then bound as ``:by``;
+    never formatted into the SQL) and item attribute ``attr_key`` (``'attr'`` / ``'team*attr'`` keys)."""
+    allowed = _GROUP_KEYS[query]
+    if key not in allowed:
+        raise ValueError(f"{query} cannot group by {key!r}; allowed keys: {', '.join(sorted(allowed))}")
+    return query_df(engine, query, **params, by=key, attr_key=attr_key)
+
+
 def accuracy_by(df: pd.DataFrame, by: str | Sequence[str] | None = None, small_n: int = SMALL_N,
                 confidence: float = 0.95) -> pd.DataFrame:
     """Accuracy against gold per group of a long annotation frame.
@@ -171,21 +187,26 @@ def accuracy_from_db(engine: Engine, filters: Filters, by: str | Sequence[str] |
     ``None``). SQL returns per-group ``correct, n, n_items``; Python adds the Wilson intervals.
     """
     groups = _as_list(by)
-    params: dict[str, Any] = dict(filters.params())
     keys = tuple(groups)
+    attr_key = None
     if len(groups) == 1 and _attr_key(groups[0]) is not None:
         keys = ("attr:*",)
-        params["attr_key"] = _attr_key(groups[0])
+        attr_key = _attr_key(groups[0])
     if keys not in DB_GROUPINGS:
         supported = ", ".join(repr(list(k)) if len(k) > 1 else repr(k[0]) for k in DB_GROUPINGS
                               if k and k != ("attr:*",))
         raise ValueError(f"accuracy_from_db cannot group by {groups!r}; supported: None, {supported}, 'attr:<key>'")
-    counts = query_df(engine, DB_GROUPINGS[keys], **params)
     out_names = [_output_name(g) for g in groups]
-    if keys == ("attr:*",):
-        counts = counts.rename(columns={"attr_value": out_names[0]})
-    if keys == () and counts.empty:
-        counts = pd.DataFrame({"correct": [0], "n": [0], "n_items": [0]})
+    key = DB_GROUPINGS[keys]
+    if key is None:
+        counts = query_df(engine, "accuracy_overall", **filters.params())
+        if counts.empty:
+            counts = pd.DataFrame({"correct": [0], "n": [0], "n_items": [0]})
+    else:
+        counts = _grouped_counts(engine, "accuracy_by_group", key, filters.params(), attr_key)
+        used = {"week": ["grp_week"], "annotator_id*week": ["grp", "grp_week"]}.get(key, ["grp"])
+        counts = (counts.drop(columns=[c for c in ("grp", "grp2", "grp_week") if c not in used])
+                  .rename(columns=dict(zip(used, out_names))))
     return _finish_accuracy(counts, out_names, small_n, confidence)
 
 
@@ -572,20 +593,20 @@ def _dimension_group_db(engine: Engine, filters: Filters, dim: str, true_labels:
     params = {**filters.params(), "true_labels": true_labels}
     parts = dim.split("*")
     keys = [_attr_key(p) for p in parts]
-    if parts == ["team"]:
-        df = query_df(engine, "confusion_by_team", **params)
-    elif parts == ["annotator_id"]:
-        df = query_df(engine, "confusion_by_annotator", **params)
+    if parts in (["team"], ["annotator_id"]):
+        key, attr_key = parts[0], None
     elif len(parts) == 1 and keys[0] is not None:
-        df = query_df(engine, "confusion_by_attr", **params, attr_key=keys[0])
+        key, attr_key = "attr", keys[0]
     elif len(parts) == 2 and parts[0] == "team" and keys[1] is not None:
-        df = query_df(engine, "confusion_by_team_attr", **params, attr_key=keys[1])
-        df["grp"] = (df["grp"].astype(object).where(df["grp"].notna(), MISSING_GROUP).astype(str) + "|"
-                     + df["grp2"].astype(object).where(df["grp2"].notna(), MISSING_GROUP).astype(str))
-        df = df.drop(columns="grp2")
+        key, attr_key = "team*attr", keys[1]
     else:
         raise ValueError(f"systematic_confusions cannot group the database by {dim!r}; use 'team', "
                          "'annotator_id', 'attr:<key>' or 'team*attr:<key>'")
+    df = _grouped_counts(engine, "confusion_by_group", key, params, attr_key)
+    if key == "team*attr":
+        df["grp"] = (df["grp"].astype(object).where(df["grp"].notna(), MISSING_GROUP).astype(str) + "|"
+                     + df["grp2"].astype(object).where(df["grp2"].notna(), MISSING_GROUP).astype(str))
+    df = df.drop(columns="grp2")
     df["grp"] = df["grp"].astype(object).where(df["grp"].notna(), MISSING_GROUP).astype(str)
     return df.rename(columns={"grp": "group"})[["gold_label", "label", "group", "n"]]
 

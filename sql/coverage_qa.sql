@@ -16,13 +16,15 @@ WITH
     JOIN reviews r ON r.annotation_id = fa.annotation_id
 )
 , tiers AS (
-    SELECT label, MAX(CASE WHEN tier = 'critical' THEN 1 ELSE 0 END) AS critical
-    FROM label_classes
-    WHERE project_id = :project_id
-    GROUP BY label
+    SELECT
+-- @include class_tier
+           lc.label
+    FROM label_classes lc
+    WHERE lc.project_id = :project_id
+    GROUP BY lc.label
 )
 SELECT m.label,
-       CASE WHEN MAX(COALESCE(t.critical, 0)) = 1 THEN 'critical' ELSE 'standard' END AS tier,
+       COALESCE(t.tier, 'standard') AS tier,
        CAST(COUNT(*) AS BIGINT) AS items,
        CAST(SUM(CASE WHEN g.item_id IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS items_with_gold,
        CAST(SUM(CASE WHEN rv.item_id IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS items_reviewed,
@@ -31,5 +33,5 @@ FROM item_majority m
 LEFT JOIN gold_labels g ON g.item_id = m.item_id
 LEFT JOIN reviewed rv ON rv.item_id = m.item_id
 LEFT JOIN tiers t ON t.label = m.label
-GROUP BY m.label
+GROUP BY m.label, t.tier
 ORDER BY m.label

@@ -1,8 +1,7 @@
 -- Dashboard: the project's taxonomy with each class's tier ('critical' | 'standard') and the schema
 -- versions it appears in. One row per label.
 SELECT lc.label,
-       CASE WHEN MAX(CASE WHEN lc.tier = 'critical' THEN 1 ELSE 0 END) = 1
-            THEN 'critical' ELSE 'standard' END AS tier,
+-- @include class_tier
        MIN(lc.schema_version) AS first_schema_version,
        MAX(lc.schema_version) AS last_schema_version
 FROM label_classes lc

@@ -42,7 +42,7 @@ def test_expand_list_params():
 
 
 def test_expanded_confusion_query_keeps_other_params():
-    names = _param_names("confusion_by_team")
+    names = _param_names("confusion_by_group")
     assert "true_labels" in names and FILTER_KEYS <= names
 
 
