@@ -1,4 +1,5 @@
-"""Scenario definition independent of the seed: taxonomies, confusable partners, annotator pools and per-project generation parameters."""
+"""Scenario definition independent of the seed: taxonomies, confusable partners, annotator pools and
+per-project generation parameters."""
 from __future__ import annotations
 
 import dataclasses

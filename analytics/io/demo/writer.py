@@ -1,4 +1,5 @@
-"""Arrow helpers and the sinks that write generated tables: DuckDB (Arrow), PostgreSQL (``COPY``), any other URL (``executemany``)."""
+"""Arrow helpers and the sinks that write generated tables: DuckDB (Arrow), PostgreSQL (``COPY``), any other
+URL (``executemany``)."""
 from __future__ import annotations
 
 import io
