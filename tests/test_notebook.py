@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -110,3 +111,36 @@ def test_label_to_model_regression_with_its_confounder(executed):
     assert s["frequency_coef_ci"][0] > 0
     assert s["naive_quality_coef"] > s["quality_coef"]
     assert s["partial_r"] > 0
+
+
+def test_the_three_who_where_why_problems_are_found(executed):
+    s = _summary(executed)
+    # Planted truth 1 (TRUTHS['annotator_drift']): ann_07 alone drifts, from week 14 (2026-08-24).
+    assert s["drifting_annotators"] == ["ann_07"]
+    assert s["drift_start_week"].startswith("2026-08-24")
+    # Planted truth 2: motorcycle -> bicycle concentrated in team_c at night.
+    assert ["motorcycle", "bicycle", "team=team_c, lighting=night"] in s["systematic_confusions"]
+    assert all(t == "motorcycle" and lab == "bicycle" for t, lab, _ in s["systematic_confusions"])
+    # Planted truth 6: ann_23 accepts wrong pre-labels; nobody else is flagged.
+    assert s["automation_bias_annotators"] == ["ann_23"]
+
+
+def test_every_planted_problem_is_named_in_the_tour():
+    from analytics.demo import TRUTHS
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    table = text[text.index("## 6. The six planted problems"):]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert [int(r.split("|")[1]) for r in rows] == sorted(t.number for t in TRUTHS.values())
+
+
+def test_the_notebook_has_a_documented_way_to_open_it():
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(req.startswith("jupyterlab") for req in extras["notebook"])
+    make = subprocess.run(["make", "-n", "notebook"], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert make.returncode == 0, make.stderr
+    assert "setup.sh notebook" in make.stdout and "jupyter lab notebooks/label_quality_tour.ipynb" in make.stdout
+    assert "make notebook" in (ROOT / "README.md").read_text()
