@@ -77,3 +77,63 @@ def test_near_duplicate_labels_are_refused_with_the_existing_one(tmp_path, varia
     assert "row 2" in msg and refused in msg, msg
     if refused == "only by case":
         assert "use 'car'" in msg
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("5", "a number (5)"), ("null", "null (null)"), ('"car"', 'a string ("car")'), ("[[1, 2]]", "an array ([1, 2])"),
+])
+def test_json_records_that_are_not_objects_are_named(text, kind, tmp_path):
+    f = tmp_path / "gold_labels.json"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        load_files(f"duckdb:///{tmp_path / 'db.duckdb'}", [f])
+    msg = str(info.value)
+    assert f"gold_labels.json record 1: {kind}, not an object with named fields" in msg, msg
+    assert "the file has  (" not in msg  # the old message listed an empty set of columns
+
+
+def test_a_json_array_names_each_non_object_record(tmp_path):
+    f = tmp_path / "gold_labels.jsonl"
+    f.write_text('{"item_id": "a", "label": "car"}\n7\n{"item_id": "b", "label": "bus"}\n[1]\n', encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        load_files(f"duckdb:///{tmp_path / 'db.duckdb'}", [f])
+    msg = str(info.value)
+    assert "record 2: a number (7)" in msg and "record 4: an array ([1])" in msg and "record 1:" not in msg, msg
+
+
+def test_invalid_utf8_inside_a_gzipped_csv_names_line_and_column(tmp_path):
+    import gzip
+
+    f = tmp_path / "projects.csv.gz"
+    with gzip.open(f, "wb") as fh:
+        fh.write(b"project_id,name,client\np1,One,Acme\np2,Caf\xe9,Acme\n")
+    with pytest.raises(IngestError) as info:
+        load_files(f"duckdb:///{tmp_path / 'db.duckdb'}", [f], table="projects")
+    msg = str(info.value)
+    assert "projects.csv.gz line 3 (data row 2) column name: not valid UTF-8 text (byte 0xe9" in msg, msg
+    assert "codec can't decode" not in msg and "position" not in msg, msg
+
+
+def _nul_file(tmp_path):
+    f = tmp_path / "projects.csv"
+    f.write_bytes(b"project_id,name,client\np1,One,Acme\np2,Tw\x00o,Acme\n")
+    return f
+
+
+def test_nul_bytes_are_refused_naming_row_and_column(tmp_path):
+    with pytest.raises(IngestError) as info:
+        load_files(f"duckdb:///{tmp_path / 'db.duckdb'}", [_nul_file(tmp_path)], table="projects")
+    msg = str(info.value)
+    assert "projects.csv row 2 column name: 'Tw\\x00o' contains a NUL character" in msg, msg
+
+
+def test_nul_bytes_on_postgresql_are_refused_before_the_server_sees_them(tmp_path, pg_url):
+    with pytest.raises(IngestError) as info:
+        load_files(pg_url, [_nul_file(tmp_path)], table="projects")
+    msg = str(info.value)
+    assert "projects.csv row 2 column name" in msg and "NUL character" in msg, msg
+    import sqlalchemy as sa
+
+    engine = make_engine(pg_url, read_only=True)
+    if sa.inspect(engine).has_table("projects"):  # nothing written: no table at all, or an empty one
+        assert table_counts(engine)["projects"] == 0

@@ -21,11 +21,12 @@ from analytics.io.ingest.schema import (
 
 def _check_utf8(src: _Source, problems: _Problems) -> bool:
     """Fast incremental decode; only a bad file is scanned line by line to name the lines."""
-    if src.path.name.lower().endswith(".gz"):
-        return True
+    import gzip
+
+    opener = gzip.open if src.path.name.lower().endswith(".gz") else open  # a .gz is checked decompressed
     dec = codecs.getincrementaldecoder("utf-8")()
     try:
-        with src.path.open("rb") as fh:
+        with opener(src.path, "rb") as fh:
             while chunk := fh.read(1 << 24):
                 dec.decode(chunk)
         dec.decode(b"", final=True)
@@ -36,7 +37,7 @@ def _check_utf8(src: _Source, problems: _Problems) -> bool:
     delim = ","
     bad = []
     n_bad = 0
-    with src.path.open("rb") as fh:
+    with opener(src.path, "rb") as fh:
         for lineno, raw in enumerate(fh, 1):
             if lineno == 1 and src.kind == "csv":
                 head = raw.decode("latin-1").rstrip("\r\n")
@@ -154,6 +155,29 @@ def _read_csv(mem, src: _Source, problems: _Problems) -> pa.Table | None:
     return None
 
 
+_JSON_TYPES = {"BIGINT": "a number", "UBIGINT": "a number", "DOUBLE": "a number", "VARCHAR": "a string",
+               "BOOLEAN": "true/false", "NULL": "null", "ARRAY": "an array", None: "null"}
+
+
+class NotRecords(ValueError):
+    """A JSON / JSON-lines file whose records are not objects (``rows``: (record number, JSON type, text))."""
+
+    def __init__(self, src: _Source, rows: list[tuple[int, str | None, str | None]], n: int):
+        self.src, self.rows, self.n = src, rows, n
+        super().__init__(f"{n} record(s) are not JSON objects")
+
+
+def _report_not_records(exc: NotRecords, problems: _Problems) -> None:
+    shape = ("a JSON array of objects ([{...}, {...}]) or one object per line" if exc.src.kind == "json"
+             else "one JSON object per line")
+    for r, t, v in exc.rows:
+        problems.add(exc.src, f"{_JSON_TYPES.get(t, t.lower() if t else 'null')} ({v}), not an object "
+                              f"with named fields; the file must hold {shape}, e.g. "
+                              '{"item_id": "it1", "label": "car"}', where=f"record {r}", row=r)
+    if exc.n > len(exc.rows):
+        problems.add(exc.src, f"{exc.n - len(exc.rows)} more records are not objects")
+
+
 def _read_raw(mem, src: _Source) -> pa.Table:
     """The file's rows as an Arrow table (text columns for text formats) in file order."""
     p = {"p": str(src.path)}
@@ -161,6 +185,14 @@ def _read_raw(mem, src: _Source) -> pa.Table:
         return mem.sql("SELECT * FROM read_parquet($p)", params=p).to_arrow_table()
     reader = "read_ndjson_objects($p)" if src.kind == "jsonl" else "read_json_objects($p, format = 'auto')"
     mem.execute(f"CREATE OR REPLACE TEMP TABLE _lqa_json AS SELECT json FROM {reader}", p)
+    # Every record must be an object with named fields: a scalar, null or nested array has no columns.
+    odd = mem.sql("SELECT r, t, v FROM (SELECT row_number() OVER () AS r, json_type(json) AS t, "
+                  "left(CAST(json AS VARCHAR), 40) AS v FROM _lqa_json) WHERE t IS DISTINCT FROM 'OBJECT' "
+                  "ORDER BY r LIMIT 4").fetchall()
+    if odd:
+        n_odd = mem.sql("SELECT COUNT(*) FROM _lqa_json WHERE json_type(json) IS DISTINCT FROM 'OBJECT'").fetchall()[0][0]
+        mem.execute("DROP TABLE _lqa_json")
+        raise NotRecords(src, odd[:3], n_odd)
     first = mem.sql("SELECT json_keys(json) FROM _lqa_json LIMIT 1").fetchall()
     keys = list(first[0][0]) if first and first[0][0] else []
     more = mem.sql("SELECT DISTINCT unnest(json_keys(json)) AS k FROM _lqa_json ORDER BY k").fetchall()
@@ -261,6 +293,10 @@ def _validate_rows(mem, src: _Source, table: str, raw: pa.Table, project: str | 
     for col in present:
         typ = TABLE_COLUMNS[table][col]
         rv, tv = raw.column(col), cast.column(col)
+        if typ == _V:
+            checks.append((col, pc.match_substring(tv, "\x00"),
+                           lambda v: f"{_fmt(v)} contains a NUL character (\\x00); remove it (it is never part of "
+                                     "a real value, and PostgreSQL cannot store it)"))
         if typ != _V:
             word = _TYPE_WORDS[typ]
             checks.append((col, pc.and_(pc.is_valid(rv), pc.is_null(tv)), lambda v, w=word: f"{_fmt(v)} is not {w}"))
@@ -334,6 +370,9 @@ def _read_tabular(mem, src: _Source, table: str | None, project: str | None,
         raw = _read_csv(mem, src, problems) if src.kind == "csv" else _read_raw(mem, src)
         if raw is None:
             return {}
+    except NotRecords as exc:
+        _report_not_records(exc, problems)
+        return {}
     except Exception as exc:  # noqa: BLE001 - every reader error is the user's file
         what = {"csv": "CSV", "parquet": "Parquet", "jsonl": "JSON lines", "json": "JSON"}[src.kind]
         problems.add(src, f"cannot be read as {what}: {_first_line(exc)}")
