@@ -6,12 +6,17 @@ Run with ``streamlit run app.py`` (``make run``). The database comes from ``LABE
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.common import PAGES, setup
 from ui.problems import guarded
 
-st.set_page_config(page_title="LabelQA", page_icon=":material/fact_check:", layout="wide")
+# A packaged image, not a ":material/...:" icon: Streamlit fetches those favicons from fonts.gstatic.com, and the
+# dashboard loads nothing from the network.
+ICON = Path(__file__).resolve().parent / "ui" / "static" / "labelqa_icon.png"
+st.set_page_config(page_title="LabelQA", page_icon=str(ICON), layout="wide")
 
 pages = [
     st.Page(path, title=title, icon=icon, url_path=url_path, default=(key == "overview"))

@@ -104,6 +104,9 @@ def test_every_page_renders_a_chart_without_exception(server):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            remote: list[str] = []  # nothing may load from the network (favicon, fonts, scripts)
+            page.on("request", lambda r: remote.append(r.url) if not r.url.startswith((server, "data:", "blob:"))
+                    else None)
             page.goto(server)
             for path, title in PAGES.items():
                 if path:
@@ -125,6 +128,7 @@ def test_every_page_renders_a_chart_without_exception(server):
                     failures.append(f"/{path}: no chart drawn")
         finally:
             browser.close()
+    assert not remote, f"requests outside the dashboard's own server: {sorted(set(remote))[:10]}"
     assert not failures, "\n".join(failures)
 
 
