@@ -46,7 +46,7 @@ ROOT = checkout_root() or Path(__file__).resolve().parent
 DEFAULT_DB_PATH = data_home() / "labelqa.duckdb"
 CANONICAL_TABLES = (
     "projects", "label_classes", "annotators", "items", "item_attributes", "batches",
-    "annotations", "gold_labels", "reviews", "model_runs", "model_metrics", "predictions",
+    "annotations", "gold_labels", "reviews", "model_runs", "model_metrics", "predictions", "model_scores",
 )
 _INCLUDE = re.compile(r"^\s*--\s*@include\s+(\w+)\s*$", re.MULTILINE)
 

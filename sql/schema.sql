@@ -104,3 +104,13 @@ CREATE TABLE IF NOT EXISTS predictions (
     confidence       DOUBLE PRECISION,
     PRIMARY KEY (run_id, item_id)
 )
+;
+-- Class scores of a model run per item (issue 14): top-k allowed, a missing (run, item, label) has score 0.
+-- predictions stays the top-1 view. Loaded by labelqa load (long, or wide prob_<label> columns).
+CREATE TABLE IF NOT EXISTS model_scores (
+    run_id   VARCHAR NOT NULL,
+    item_id  VARCHAR NOT NULL,
+    label    VARCHAR NOT NULL,
+    score    DOUBLE PRECISION NOT NULL,   -- P(label | item) under the run's model, in [0, 1]
+    PRIMARY KEY (run_id, item_id, label)
+)

@@ -159,7 +159,7 @@ def _check_taxonomy(con: Connection, sources: list[_Source], staged: set[str], p
                     problems: _Problems) -> None:
     item_projects = _union("items", ["item_id", "project_id"])
     classes = _union("label_classes", ["project_id", "schema_version", "label"])
-    for table, versioned in (("annotations", True), ("gold_labels", False)):
+    for table, versioned in (("annotations", True), ("gold_labels", False), ("model_scores", False)):
         if table not in staged:
             continue
         version = "s.schema_version" if versioned else "CAST(NULL AS INTEGER)"

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from analytics.io.ingest.mapping import infer_table, _renamed
+from analytics.io.ingest import model_scores
 from analytics.io.ingest.problems import _first_line, _fmt, _Problems, _Source
 from analytics.io.ingest.schema import (
     _ALLOWED, _ARROW_TYPES, _D, _DEFAULTS, _EXAMPLES_PER_GROUP, _I, _NON_NEGATIVE, _PROBABILITY,
@@ -381,6 +382,12 @@ def _read_tabular(mem, src: _Source, table: str | None, project: str | None,
     if raw.num_rows == 0:
         problems.add(src, "no data rows" + (f" (only the header: {', '.join(columns)})" if columns else ""))
         return {}
+    wide = table in (None, model_scores.TABLE) and model_scores.is_wide(columns)  # prob_<label> columns (issue 14)
+    if wide:
+        table, raw = model_scores.TABLE, model_scores.widen(raw, src, problems)
+        if raw is None:
+            return {}
+        columns = raw.column_names
     table = table or infer_table(src.name, columns, mapping, project)
     if table is None:
         problems.add(src, f"cannot tell which table this file is for (columns: {', '.join(map(repr, columns))}); "
@@ -411,6 +418,8 @@ def _read_tabular(mem, src: _Source, table: str | None, project: str | None,
     raw = _with_rows(raw.select(keep).rename_columns([renamed[s] for s in keep]))
     typed = _validate_rows(mem, src, table, raw, project, problems)
     if typed is None:
+        return {}
+    if table == model_scores.TABLE and not model_scores.check_sums(mem, src, typed, wide, problems):
         return {}
     src.rows[table] = typed.num_rows
     return {table: typed}

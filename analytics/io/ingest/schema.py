@@ -34,6 +34,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
     },
     "model_metrics": {"run_id": _V, "label": _V, "metric": _V, "value": _D, "support": _I},
     "predictions": {"run_id": _V, "item_id": _V, "predicted_label": _V, "confidence": _D},
+    "model_scores": {"run_id": _V, "item_id": _V, "label": _V, "score": _D},
 }
 
 
@@ -61,6 +62,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "model_runs": ("run_id", "project_id"),
     "model_metrics": ("run_id", "metric", "value"),
     "predictions": ("run_id", "item_id", "predicted_label"),
+    "model_scores": ("run_id", "item_id", "label", "score"),
 }
 
 
@@ -77,6 +79,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "reviews": ("review_id",),
     "model_runs": ("run_id",),
     "predictions": ("run_id", "item_id"),
+    "model_scores": ("run_id", "item_id", "label"),
 }
 
 
@@ -90,7 +93,7 @@ _ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
 _NON_NEGATIVE = {("annotations", "duration_s")}
 
 
-_PROBABILITY = {("annotations", "model_confidence"), ("predictions", "confidence")}
+_PROBABILITY = {("annotations", "model_confidence"), ("predictions", "confidence"), ("model_scores", "score")}
 
 
 # (table, column) -> (referenced table, referenced column, what to call it)
@@ -107,6 +110,8 @@ _REFERENCES: tuple[tuple[str, str, str, str, str], ...] = (
     ("model_metrics", "run_id", "model_runs", "run_id", "model run"),
     ("predictions", "run_id", "model_runs", "run_id", "model run"),
     ("predictions", "item_id", "items", "item_id", "item"),
+    ("model_scores", "run_id", "model_runs", "run_id", "model run"),
+    ("model_scores", "item_id", "items", "item_id", "item"),
 )
 
 
