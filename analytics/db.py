@@ -34,6 +34,7 @@ __all__ = [
     "sql_text",
     "query_df",
     "ensure_schema",
+    "schema_scripts",
     "create_indexes",
     "is_duckdb",
     "table_counts",
@@ -164,10 +165,23 @@ def _run_script(con: Connection, name: str) -> None:
             con.execute(text(body))
 
 
+def schema_scripts() -> list[str]:
+    """Query names of the DDL ``ensure_schema`` runs: ``schema`` (the canonical tables) and then the ``schema``
+    each registered annotation kind declares (``KindSpec.schema``, e.g. ``preference_schema``)."""
+    from analytics import kinds
+
+    names = ["schema"]
+    for k in kinds.all_kinds():
+        if k.schema and k.schema not in names:
+            names.append(k.schema)
+    return names
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Create the canonical tables if they are missing (idempotent)."""
+    """Create the canonical tables and every kind's tables if they are missing (idempotent)."""
     with engine.begin() as con:
-        _run_script(con, "schema")
+        for name in schema_scripts():
+            _run_script(con, name)
 
 
 def create_indexes(engine: Engine) -> None:

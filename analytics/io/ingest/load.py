@@ -10,7 +10,7 @@ import pyarrow as pa
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from analytics.db import CANONICAL_TABLES, is_duckdb, make_engine, sql_text
+from analytics.db import CANONICAL_TABLES, is_duckdb, make_engine, schema_scripts, sql_text
 from analytics.io.ingest.checks import _check_duplicates, _check_references, _check_taxonomy, _stage
 from analytics.io.ingest.label_studio import _looks_like_labelstudio, _read_labelstudio
 from analytics.io.ingest.mapping import _normalise_mapping, read_mapping
@@ -161,7 +161,8 @@ def load_files(url_or_engine: str | Engine, paths: str | Path | Sequence[str | P
             try:
                 if duck:
                     con.execute(text("SET enable_progress_bar = false"))
-                _run_script(con, "schema")
+                for script in schema_scripts():   # canonical tables, then every kind's (KindSpec.schema)
+                    _run_script(con, script)
                 for t in CANONICAL_TABLES:
                     tables = explicit.get(t)
                     tbl = pa.concat_tables(tables) if tables else _stage_schema(t).empty_table()

@@ -1,10 +1,11 @@
 """Declaration of the ``preference`` kind: pairwise judgments (a, b or tie) of response pairs (issue 12).
 
-Its two frames are declared in :mod:`.shapes` (column names and meaning); the SQL types below are the ones the
-database tables will take once ingest reaches this kind (there are no tables, schema, queries, gate rules or
-pages yet: the file CLI ``labelqa preference`` works on files only). This module imports nothing heavy:
-everything is a ``"module:attr"`` reference, and ``tests/test_preference_cli.py`` checks that the columns here
-are exactly those of :mod:`.shapes`.
+Its two frames are declared in :mod:`.shapes` (column names and meaning); ``tables`` below gives their SQL types,
+which are the columns of ``sql/preference_schema.sql`` (created by ``analytics.db.ensure_schema``; the test in
+``tests/test_preference_db.py`` keeps the two equal). ``labelqa load`` fills them (rules in :mod:`.ingest`); the
+sufficient-statistics queries are ``sql/preference_*.sql``, finished by :mod:`.db`. This module imports nothing
+heavy: everything is a ``"module:attr"`` reference, and ``tests/test_preference_cli.py`` checks that the columns
+here are exactly those of :mod:`.shapes`.
 """
 from analytics.kinds.spec import KindSpec
 
@@ -18,7 +19,7 @@ KIND = KindSpec(
     tables={
         "preference_pairs": {
             "pair_id": _V, "prompt_id": _V, "prompt": _V, "response_a": _V, "response_b": _V,
-            "len_a": _D, "len_b": _D, "text_a": _V, "text_b": _V, "category": _V,
+            "len_a": _D, "len_b": _D, "text_a": _V, "text_b": _V, "category": _V, "project_id": _V,
         },
         "preference_judgments": {
             "pair_id": _V, "annotator_id": _V, "choice": _V, "dimension": _V, "shown_first": _V,
@@ -26,6 +27,8 @@ KIND = KindSpec(
         },
     },
     required={"preference_pairs": ("pair_id",), "preference_judgments": ("pair_id", "annotator_id", "choice")},
+    schema="preference_schema",   # sql/preference_schema.sql, run by analytics.db.ensure_schema
+    queries="",                   # sql/preference_*.sql (top level, so tests/test_dialects.py transpiles them)
     validate=None,
     readers={
         "pairs": _M + "readers:read_pairs",

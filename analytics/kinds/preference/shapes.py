@@ -21,7 +21,8 @@ column          required meaning
 
 ``pair_id`` (required) and optional ``prompt_id, prompt, response_a, response_b`` (ids of the compared objects,
 e.g. model names), ``len_a, len_b`` (lengths; from ``text_a, text_b`` in characters when not given),
-``text_a, text_b``, ``category``.
+``text_a, text_b``, ``category``, ``project_id`` (the database's project of the pair; ``labelqa load`` fills it
+from ``--project``).
 
 ``check_judgments`` / ``check_pairs`` return a normalised copy (text ids, lower-case choices) and raise
 ``ValueError`` naming the row (1 = first data row) and the column of the first offending value.
@@ -49,7 +50,7 @@ JUDGMENT_COLUMNS = ("pair_id", "annotator_id", "choice")
 JUDGMENT_OPTIONAL = ("dimension", "shown_first", "created_at", "strength", "duration_s", "rationale")
 PAIR_COLUMNS = ("pair_id",)
 PAIR_OPTIONAL = ("prompt_id", "prompt", "response_a", "response_b", "len_a", "len_b", "text_a", "text_b",
-                 "category")
+                 "category", "project_id")
 DEFAULT_DIMENSION = "overall"
 
 
