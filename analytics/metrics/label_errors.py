@@ -31,7 +31,8 @@ from analytics.metrics.results import wilson_interval
 __all__ = [
     "FILTERS", "RANKINGS", "LabelErrors", "confident_thresholds", "thresholds_from_sums",
     "confident_joint", "calibrate_joint", "noise_matrix", "prune_counts", "find_label_issues",
-    "label_quality", "label_errors_from_frames", "probs_from_frames", "label_errors_document",
+    "label_quality", "label_errors_from_frames", "probs_from_frames", "label_errors_document", "pruning_cells",
+    "survives_reduce", "per_class_table",
 ]
 
 FILTERS = ("prune_by_noise_rate", "prune_by_class", "both", "predicted_neq_given")
@@ -136,23 +137,42 @@ def find_label_issues(given, probs, filter_by: str = "prune_by_noise_rate",
         pcm = prune_counts(cj, min_examples_per_class, frac_noise)
         by_class = np.zeros(n, bool)
         by_rate = np.zeros(n, bool)
-        for c in range(k):  # one pass per class: cleanlab's per-class argsort, reproduced for identical ties
-            idx = np.flatnonzero(given == c)
-            if len(idx) <= min_examples_per_class:
-                continue
+        for c, j, m in pruning_cells(counts, pcm, filter_by, min_examples_per_class):
+            idx = np.flatnonzero(given == c)  # cleanlab's per-class argsort, reproduced for identical ties
             p = probs[idx]
-            if filter_by in ("prune_by_class", "both"):
-                m = len(idx) - pcm[c, c]
-                if m >= 1:
-                    by_class[idx[np.argsort(p[:, c])[:m]]] = True
-            if filter_by in ("prune_by_noise_rate", "both"):
-                for j in np.flatnonzero(pcm[:, c] > 0):
-                    if j != c:
-                        by_rate[idx[np.argsort(-(p[:, j] - p[:, c]))[: pcm[j, c]]]] = True
+            if j == c:
+                by_class[idx[np.argsort(p[:, c])[:m]]] = True
+            else:
+                by_rate[idx[np.argsort(-(p[:, j] - p[:, c]))[:m]]] = True
         mask = {"prune_by_class": by_class, "prune_by_noise_rate": by_rate, "both": by_class & by_rate}[filter_by]
     bumped = probs.copy()
     bumped[np.arange(n), given] += _EPS_REDUCE
     return mask & (bumped.argmax(axis=1) != given)
+
+
+def pruning_cells(label_counts, pcm: np.ndarray, filter_by: str, min_examples_per_class: int = 1) -> list:
+    """The cells the pruning rules remove items from: ``(c, j, n)`` = the ``n`` items given class ``c`` with the
+    largest margin ``p_j - p_c`` (``j != c``, prune_by_noise_rate) or, for ``j == c`` (prune_by_class), the ``n``
+    with the lowest self-confidence ``p_c``. ``pcm`` from :func:`prune_counts`; classes with at most
+    ``min_examples_per_class`` items are skipped. The SQL path binds exactly these cells."""
+    cells = []
+    for c in range(len(label_counts)):  # K classes, not rows
+        if label_counts[c] <= min_examples_per_class:
+            continue
+        if filter_by in ("prune_by_class", "both") and label_counts[c] - pcm[c, c] >= 1:
+            cells.append((c, c, int(label_counts[c] - pcm[c, c])))
+        if filter_by in ("prune_by_noise_rate", "both"):
+            cells += [(c, int(j), int(pcm[j, c])) for j in np.flatnonzero(pcm[:, c] > 0) if j != c]
+    return cells
+
+
+def survives_reduce(self_confidence, best_other, best_other_first) -> np.ndarray:
+    """cleanlab's last step (``_reduce_issues``): an item stays an issue only when its given label, raised by 1e-6,
+    is still not the arg-max: ``best_other > p_given + 1e-6``, or equal to it with the best other class before the
+    given one in class order (``best_other_first``, numpy's first-index arg-max)."""
+    bumped = np.asarray(self_confidence, float) + _EPS_REDUCE
+    best = np.asarray(best_other, float)
+    return (best > bumped) | ((best == bumped) & np.asarray(best_other_first, bool))
 
 
 def label_quality(given, probs, rank_by: str = "self_confidence") -> np.ndarray:
@@ -212,6 +232,16 @@ def probs_from_frames(labels: pd.DataFrame, scores: pd.DataFrame):
     return ids, classes, given, probs
 
 
+def per_class_table(classes, n, n_issues) -> pd.DataFrame:
+    """Index label; ``n, n_issues, share, ci_low, ci_high`` (Wilson 95%; share NaN for an empty class)."""
+    n, ni = np.asarray(n), np.asarray(n_issues)
+    lo, hi = wilson_interval(ni, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(n > 0, ni / np.maximum(n, 1), np.nan)
+    return pd.DataFrame({"n": n, "n_issues": ni, "share": share, "ci_low": lo, "ci_high": hi},
+                        index=pd.Index(classes, name="label"))
+
+
 def label_errors_from_frames(labels: pd.DataFrame, scores: pd.DataFrame, filter_by: str = "prune_by_noise_rate",
                              rank_by: str = "self_confidence") -> LabelErrors:
     """Confident learning from frames (file CLI path)."""
@@ -227,12 +257,7 @@ def label_errors_from_frames(labels: pd.DataFrame, scores: pd.DataFrame, filter_
                            "suggested_label": cls[other[order].argmax(axis=1)], "score": q[order]})
     k = len(classes)
     n = np.bincount(given, minlength=k)
-    ni = np.bincount(given[mask], minlength=k)
-    lo, hi = wilson_interval(ni, n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(n > 0, ni / np.maximum(n, 1), np.nan)
-    per_class = pd.DataFrame({"n": n, "n_issues": ni, "share": share, "ci_low": lo, "ci_high": hi},
-                             index=pd.Index(classes, name="label"))
+    per_class = per_class_table(classes, n, np.bincount(given[mask], minlength=k))
     cj = calibrate_joint(confident_joint(given, probs), n)
     nm = pd.DataFrame(noise_matrix(cj), index=pd.Index(classes, name="given"), columns=pd.Index(classes, name="true"))
     return LabelErrors(len(ids), issues, per_class, nm, pd.Series(confident_thresholds(given, probs), index=classes),
