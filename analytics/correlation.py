@@ -149,7 +149,7 @@ def partial_correlation(x, y, controls) -> Correlation:
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     z = np.asarray(controls, dtype=float)
-    z = z.reshape(len(z), -1)
+    z = z.reshape(-1, 1) if z.ndim < 2 else z  # 1-D: one control (also when empty: shape (0, 1))
     keep = np.isfinite(x) & np.isfinite(y) & np.isfinite(z).all(axis=1)
     x, y, z = x[keep], y[keep], z[keep]
     k = z.shape[1]

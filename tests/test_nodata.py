@@ -6,6 +6,7 @@ used by tests/test_app.py for the empty-state pages.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -90,3 +91,12 @@ def test_bad_arguments_stay_plain_valueerror(tiny_engine):
     with pytest.raises(ValueError) as info:
         weekly_accuracy_from_db(tiny_engine, Filters("tiny"), by="nope")
     assert not isinstance(info.value, NoData)
+
+
+def test_partial_correlation_of_no_rows_is_undefined_not_an_error():
+    # A project without gold has no per-class label accuracy: the label-vs-model page used to crash in reshape.
+    from analytics.correlation import partial_correlation
+
+    for controls in ([], np.empty((0, 2))):
+        r = partial_correlation([], [], controls)
+        assert np.isnan(r.value) and r.n == 0 and "fewer than" in r.reason
