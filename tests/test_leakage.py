@@ -51,3 +51,32 @@ def test_errors():
         find_leakage(pd.DataFrame({"item_id": [1], "split": ["t"], "label": ["x"]}))
     with pytest.raises(ValueError, match="more than one row"):
         find_leakage(pd.DataFrame({"item_id": [1, 1], "split": ["t", "u"], "label": ["x", "x"], "group_id": [1, 1]}))
+
+
+def test_database_path_equals_frame_path(tmp_path, tmp_duckdb_url):
+    """Fingerprints stored as item attributes, loaded with labelqa load: the SQL path gives find_leakage's result."""
+    from analytics.db import make_engine
+    from analytics.filters import Filters
+    from analytics.io.ingest import load_files
+    from analytics.sources.leakage_db import leakage_from_db
+
+    fr = _frame()
+    d = tmp_path
+    pd.DataFrame({"project_id": ["p"], "name": ["P"], "client": ["C"]}).to_csv(d / "projects.csv", index=False)
+    pd.DataFrame({"project_id": "p", "label": ["cat", "dog"]}).to_csv(d / "label_classes.csv", index=False)
+    fr[["item_id", "split"]].assign(project_id="p").to_csv(d / "items.csv", index=False)
+    attrs = fr.melt(id_vars="item_id", value_vars=["content_hash", "group_id"], var_name="key").dropna()
+    attrs.to_csv(d / "item_attributes.csv", index=False)
+    pd.DataFrame({"annotation_id": "a" + fr.item_id, "item_id": fr.item_id, "annotator_id": "x", "label": fr.label,
+                  "created_at": "2026-06-01 10:00:00"}).to_csv(d / "annotations.csv", index=False)
+    load_files(tmp_duckdb_url, [d / f for f in ("projects.csv", "label_classes.csv", "items.csv",
+                                                 "item_attributes.csv", "annotations.csv")])
+    eng = make_engine(tmp_duckdb_url, read_only=True)
+    db = leakage_from_db(eng, Filters(project_id="p", split="train"))  # the split filter is ignored
+    eng.dispose()
+    ref = find_leakage(fr)
+    assert db.n_leaked == ref.n_leaked == {"content_hash": 2, "group_id": 4}
+    cols = ["key", "value", "item_id", "split", "label"]
+    key = lambda f: f[cols].astype(str).sort_values(cols).reset_index(drop=True)  # noqa: E731
+    pd.testing.assert_frame_equal(key(db.items), key(ref.items))
+    pd.testing.assert_frame_equal(db.per_class.sort_index(), ref.per_class.sort_index(), check_dtype=False)

@@ -11,7 +11,7 @@ import dataclasses
 
 import pandas as pd
 
-__all__ = ["KEYS", "Leakage", "find_leakage"]
+__all__ = ["KEYS", "Leakage", "find_leakage", "leakage_from_rows"]
 
 KEYS = ("content_hash", "near_dup_key", "group_id")
 _REQUIRED = ("item_id", "split", "label")
@@ -45,7 +45,14 @@ def find_leakage(items: pd.DataFrame) -> Leakage:
     long = items.melt(id_vars=list(_REQUIRED), value_vars=keys, var_name="key", value_name="value").dropna(subset=["value"])
     long["n_splits"] = long.groupby(["key", "value"])["split"].transform("nunique")
     leaked = long[long.n_splits > 1].reset_index(drop=True)
-    base = items[["label"]].assign(_one=1).groupby("label")["_one"].sum()
+    return leakage_from_rows(leaked, items[["label"]].assign(_one=1).groupby("label")["_one"].sum(), keys)
+
+
+def leakage_from_rows(leaked: pd.DataFrame, class_counts: pd.Series, keys) -> Leakage:
+    """The finishing step shared with the database path (``analytics.sources.leakage_db``): ``leaked`` rows
+    ``key, value, item_id, split, label, n_splits`` (only leaking keys), ``class_counts`` items per label."""
+    keys = list(keys)
+    base = class_counts
     cnt = leaked.groupby(["key", "label"]).size()
     idx = pd.MultiIndex.from_product([keys, base.index], names=["key", "label"])
     per_class = pd.DataFrame({"n_items": base.reindex(idx.get_level_values("label")).to_numpy(),
