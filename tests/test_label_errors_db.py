@@ -62,7 +62,8 @@ def _same(db, ref):
     a = db.issues.set_index("item_id").sort_index()
     b = ref.issues.set_index("item_id").sort_index()
     assert (a.given_label == b.given_label).all() and (a.suggested_label == b.suggested_label).all()
-    np.testing.assert_allclose(a.score, b.score, rtol=0, atol=1e-12)
+    for col in ("score", "self_confidence", "suggested_score"):
+        np.testing.assert_allclose(a[col], b[col], rtol=0, atol=1e-12)
     assert np.all(np.diff(db.issues.score.to_numpy()) >= 0)  # ranked, lowest label quality first
     pd.testing.assert_frame_equal(db.per_class, ref.per_class.loc[db.per_class.index], check_dtype=False)
 

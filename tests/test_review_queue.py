@@ -58,3 +58,23 @@ def test_errors():
         rq.priority(pd.DataFrame({"item_id": [1], "label": ["x"], "vote_entropy": [2.0]}))
     with pytest.raises(ValueError, match="exceed the budget"):
         rq.allocate(rq.priority(_items()), 1, {"cat": 1, "dog": 1})
+
+
+def test_queue_from_label_errors_signals_and_order():
+    from analytics.metrics.review_queue import priority, queue_from_label_errors
+
+    issues = pd.DataFrame({"item_id": ["a", "b", "c"], "given_label": ["car", "van", "ambulance"],
+                           "suggested_label": ["bus", "car", "car"], "score": [0.02, 0.3, 0.4],
+                           "self_confidence": [0.02, 0.3, 0.4], "suggested_score": [0.95, 0.6, 0.35]})
+    q = queue_from_label_errors(issues, critical=["ambulance"], gold_gap_labels=["van"])
+    assert list(q.model_label) == ["bus", "car", "ambulance"]
+    assert list(q.model_confidence) == [0.95, 0.6, 0.4]
+    assert list(q.critical) == [0.0, 0.0, 1.0] and list(q.gold_gap) == [0.0, 1.0, 0.0]
+    p = priority(q).set_index("item_id")
+    # a: 3 (error) + 2 (conflict at 0.95) + 0.05; b: 3 + 0.4 + 0.5 (gold gap); c: 3 + 0.6 + 1 (critical)
+    assert p.loc["a", "priority"] == pytest.approx(5.05)
+    assert p.loc["b", "priority"] == pytest.approx(3.9)
+    assert p.loc["c", "priority"] == pytest.approx(4.6)
+    assert p.loc["a", "reasons"] == "label_error, model_conflict"
+    assert p.loc["c", "reasons"] == "label_error, critical, model_confidence"
+    assert list(priority(q).item_id) == ["a", "c", "b"]

@@ -192,7 +192,8 @@ def label_quality(given, probs, rank_by: str = "self_confidence") -> np.ndarray:
 class LabelErrors:
     """Result of confident learning over one labelled set.
 
-    ``issues``: ranked frame ``item_id, given_label, suggested_label, score`` (score = label quality, low first).
+    ``issues``: ranked frame ``item_id, given_label, suggested_label, score`` (score = label quality, low first),
+    plus ``self_confidence`` (score of the given label) and ``suggested_score`` (score of the suggested label).
     ``per_class``: index label, columns ``n, n_issues, share, ci_low, ci_high`` (Wilson 95%).
     ``noise_matrix``: frame P(given | true), index given, columns true. ``thresholds``: per-class t_k.
     """
@@ -254,7 +255,8 @@ def label_errors_from_frames(labels: pd.DataFrame, scores: pd.DataFrame, filter_
     other[np.arange(len(given)), given] = -np.inf
     cls = np.asarray(classes, dtype=object)
     issues = pd.DataFrame({"item_id": ids[order], "given_label": cls[given[order]],
-                           "suggested_label": cls[other[order].argmax(axis=1)], "score": q[order]})
+                           "suggested_label": cls[other[order].argmax(axis=1)], "score": q[order],
+                           "self_confidence": probs[order, given[order]], "suggested_score": other[order].max(axis=1)})
     k = len(classes)
     n = np.bincount(given, minlength=k)
     per_class = per_class_table(classes, n, np.bincount(given[mask], minlength=k))

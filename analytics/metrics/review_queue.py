@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["WEIGHTS", "CONFLICT_CONFIDENCE", "priority", "allocate", "to_label_studio"]
+__all__ = ["WEIGHTS", "CONFLICT_CONFIDENCE", "priority", "allocate", "to_label_studio", "queue_from_label_errors"]
 
 WEIGHTS = {"label_error": 3.0, "vote_entropy": 1.0, "ds_posterior": 1.0, "model_conflict": 2.0,
            "model_confidence": 1.0, "critical": 1.0, "flagged_period": 1.0, "gold_gap": 0.5}
@@ -98,3 +98,26 @@ def to_label_studio(queue: pd.DataFrame, from_name: str = "label", to_name: str 
                               "result": [{"from_name": from_name, "to_name": to_name, "type": "choices",
                                           "value": {"choices": [str(r["label"])]}}]}]}
             for r in recs]
+
+
+def queue_from_label_errors(issues: pd.DataFrame, critical=(), flagged_labels=(), gold_gap_labels=()) -> pd.DataFrame:
+    """Review-queue input from a confident-learning issue list (``LabelErrors.issues``: ``item_id, given_label,
+    suggested_label, self_confidence, suggested_score``): one row per flagged item with ``label`` (the given
+    label), ``label_error`` = 1, ``model_label`` / ``model_confidence`` (the model's top class and its score),
+    ``critical`` (given or suggested class in ``critical``), ``gold_gap`` (given class in ``gold_gap_labels``),
+    ``flagged_period`` (given class in ``flagged_labels``). Feed it to :func:`priority`."""
+    for c in ("item_id", "given_label", "suggested_label", "self_confidence", "suggested_score"):
+        if c not in issues.columns:
+            raise ValueError(f"issue list needs column {c!r}")
+    own = issues["self_confidence"].astype(float).to_numpy()
+    other = issues["suggested_score"].astype(float).to_numpy()
+    given, sugg = issues["given_label"].astype(str), issues["suggested_label"].astype(str)
+    crit = {str(x) for x in critical}
+    return pd.DataFrame({
+        "item_id": issues["item_id"].to_numpy(), "label": given.to_numpy(), "suggested_label": sugg.to_numpy(),
+        "label_error": 1.0,
+        "model_label": np.where(other > own, sugg, given), "model_confidence": np.maximum(own, other),
+        "critical": (given.isin(crit) | sugg.isin(crit)).astype(float).to_numpy(),
+        "gold_gap": given.isin({str(x) for x in gold_gap_labels}).astype(float).to_numpy(),
+        "flagged_period": given.isin({str(x) for x in flagged_labels}).astype(float).to_numpy(),
+    })

@@ -96,7 +96,8 @@ def label_errors_from_db(engine: Engine | Connection, filters: Filters, run_id: 
     score = sc if rank_by == "self_confidence" else (sc - other + 1) / 2
     order = np.argsort(score, kind="stable")
     issues = pd.DataFrame({"item_id": it.index.to_numpy(object)[order], "given_label": it["given_label"].to_numpy(object)[order],
-                           "suggested_label": it["suggested_label"].to_numpy(object)[order], "score": score[order]})
+                           "suggested_label": it["suggested_label"].to_numpy(object)[order], "score": score[order],
+                           "self_confidence": sc[order], "suggested_score": other[order]})
     n_issues = np.bincount(it["given_label"].map(pos).to_numpy(int), minlength=k)
     nm = pd.DataFrame(noise_matrix(cal), index=pd.Index(classes, name="given"), columns=pd.Index(classes, name="true"))
     return LabelErrors(int(counts.sum()), issues, per_class_table(classes, counts, n_issues), nm, thresholds,
