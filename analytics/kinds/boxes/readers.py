@@ -12,7 +12,7 @@ import pandas as pd
 
 from analytics.kinds.boxes.frames import BOX_COLUMNS, check_boxes
 
-__all__ = ["read_label_studio_boxes", "read_coco"]
+__all__ = ["read_label_studio_boxes", "read_coco", "read_box_file", "read_gold_box_file"]
 
 
 def _load(src):
@@ -67,3 +67,21 @@ def read_coco(src, annotator_id: str | None = None, annotator_field: str = "anno
     out = out.merge(imgs[["image_id", "image_width", "image_height"]], on="image_id", how="left")
     out["item_id"] = out["image_id"].astype(str)
     return check_boxes(out[[*BOX_COLUMNS, "image_width", "image_height"]])
+
+
+def read_box_file(path) -> pd.DataFrame:
+    """The box frame from a CSV/TSV/Parquet file (``item_id, annotator_id, label, x, y, width, height`` +
+    optional ``image_width, image_height``; read by :func:`analytics.io.files.read_table`: text columns, only
+    empty cells missing). Errors name file, row and column."""
+    from analytics.io.files import read_checked
+
+    return read_checked(path, "boxes", BOX_COLUMNS, check_boxes)
+
+
+def read_gold_box_file(path) -> pd.DataFrame:
+    """Gold boxes ``item_id, label, x, y, width, height`` from a file (same rules as :func:`read_box_file`)."""
+    from analytics.io.files import read_checked
+    from analytics.kinds.boxes.frames import GOLD_BOX_COLUMNS
+
+    return read_checked(path, "gold boxes", GOLD_BOX_COLUMNS,
+                        lambda d: check_boxes(d, gold=True, what="gold boxes"))

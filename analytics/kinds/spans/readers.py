@@ -10,7 +10,7 @@ import pandas as pd
 
 from analytics.kinds.spans.frames import SPAN_COLUMNS, check_spans
 
-__all__ = ["read_brat", "read_label_studio_spans"]
+__all__ = ["read_brat", "read_label_studio_spans", "read_span_file", "read_gold_span_file", "read_text_file"]
 
 
 def _check_text(where: str, text: str, s: int, e: int, stored: str | None) -> None:
@@ -70,3 +70,29 @@ def read_label_studio_spans(src, text_field: str = "text") -> tuple[pd.DataFrame
     df = check_spans(df, tx)
     gold = df[df["ground_truth"]].drop(columns=["annotator_id", "ground_truth"]).reset_index(drop=True)
     return df[~df["ground_truth"]].drop(columns="ground_truth").reset_index(drop=True), gold, tx
+
+
+def read_span_file(path) -> pd.DataFrame:
+    """The span frame from a CSV/TSV/Parquet file (``item_id, annotator_id, start, end, label``; read by
+    :func:`analytics.io.files.read_table`: text columns, only empty cells missing). Errors name file, row, column."""
+    from analytics.io.files import read_checked
+
+    return read_checked(path, "spans", SPAN_COLUMNS, check_spans)
+
+
+def read_gold_span_file(path) -> pd.DataFrame:
+    """Gold spans ``item_id, start, end, label`` from a file (same rules as :func:`read_span_file`)."""
+    from analytics.io.files import read_checked
+
+    cols = [c for c in SPAN_COLUMNS if c != "annotator_id"]
+    return read_checked(path, "gold spans", cols,
+                        lambda d: check_spans(d.assign(annotator_id="gold"), what="gold spans")
+                        .drop(columns="annotator_id"))
+
+
+def read_text_file(path) -> pd.DataFrame:
+    """Texts ``item_id, text`` from a file (one row per item)."""
+    from analytics.io.files import read_checked
+    from analytics.kinds.spans.frames import TEXT_COLUMNS, check_texts
+
+    return read_checked(path, "texts", TEXT_COLUMNS, check_texts)
