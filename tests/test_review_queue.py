@@ -78,3 +78,10 @@ def test_queue_from_label_errors_signals_and_order():
     assert p.loc["a", "reasons"] == "label_error, model_conflict"
     assert p.loc["c", "reasons"] == "label_error, critical, model_confidence"
     assert list(priority(q).item_id) == ["a", "c", "b"]
+
+
+def test_class_minimums_fit_the_budget():
+    q = pd.DataFrame({"item_id": list("abcdefg"), "label": ["x", "x", "x", "y", "z", "z", "w"]})
+    assert rq.class_minimums(q, ["x", "y", "z", "absent"], each=2, budget=10) == {"x": 2, "y": 1, "z": 2}
+    assert rq.class_minimums(q, ["x", "y", "z"], each=2, budget=3) == {"x": 1, "y": 1, "z": 1}
+    assert rq.class_minimums(q, ["x", "y", "z"], each=2, budget=0) == {}

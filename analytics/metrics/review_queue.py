@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["WEIGHTS", "CONFLICT_CONFIDENCE", "priority", "allocate", "to_label_studio", "queue_from_label_errors"]
+__all__ = ["WEIGHTS", "CONFLICT_CONFIDENCE", "priority", "allocate", "to_label_studio", "queue_from_label_errors", "class_minimums"]
 
 WEIGHTS = {"label_error": 3.0, "vote_entropy": 1.0, "ds_posterior": 1.0, "model_conflict": 2.0,
            "model_confidence": 1.0, "critical": 1.0, "flagged_period": 1.0, "gold_gap": 0.5}
@@ -121,3 +121,15 @@ def queue_from_label_errors(issues: pd.DataFrame, critical=(), flagged_labels=()
         "gold_gap": given.isin({str(x) for x in gold_gap_labels}).astype(float).to_numpy(),
         "flagged_period": given.isin({str(x) for x in flagged_labels}).astype(float).to_numpy(),
     })
+
+
+def class_minimums(queue: pd.DataFrame, classes, each: int, budget: int) -> dict:
+    """Minimum picks per class for :func:`allocate`: ``each`` (or all its queued items, if fewer) for every class in
+    ``classes`` that is queued, reduced in class order until the total fits ``budget`` (rare critical classes are
+    never starved while the budget allows one item each)."""
+    counts = queue["label"].astype(str).value_counts()
+    mins = {str(k): int(min(each, counts[str(k)])) for k in sorted(map(str, classes)) if str(k) in counts.index}
+    while sum(mins.values()) > budget and any(mins.values()):
+        k = max(mins, key=lambda x: (mins[x], x))  # trim the largest minimum first
+        mins[k] -= 1
+    return {k: v for k, v in mins.items() if v > 0}

@@ -1,7 +1,7 @@
 """Declaration of the ``classification`` kind: one label per (item, annotator) from ``label_classes``.
 
 Its tables are the canonical twelve of ``sql/schema.sql``; its queries are the top-level ``sql/*.sql``;
-its judging is the quality layer's classification rules; its pages are the seven dashboard pages.
+its judging is the quality layer's classification rules; its pages are the seven dashboard pages plus label errors & review queue.
 """
 from analytics.kinds.spec import KindSpec, PageSpec
 
@@ -41,5 +41,7 @@ KIND = KindSpec(
                  "label_vs_model"),
         PageSpec("annotators", _P + "annotators.py", "Annotators", ":material/groups:", "annotators"),
         PageSpec("delivery", _P + "delivery.py", "Delivery report", ":material/local_shipping:", "delivery"),
+        PageSpec("label_errors", _P + "label_errors.py", "Label errors & review queue", ":material/rule:",
+                 "label_errors"),
     ),
 )

@@ -1,0 +1,181 @@
+"""Label errors & review queue: likely label errors found by confident learning from a model run's class scores
+(per class with intervals, the ranked list, the noise matrix), the review queue they feed (budgeted, with the
+reason each item is there, CSV and Label Studio downloads) and the leakage check between splits. Statistics come
+from analytics (analytics.sources.label_errors_db, analytics.metrics.review_queue, analytics.sources.leakage_db)."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import inspect
+
+from analytics.metrics.label_errors import FILTERS, RANKINGS
+from analytics.metrics.results import NoData, wilson_interval
+from analytics.metrics.review_queue import (
+    WEIGHTS, allocate, class_minimums, priority, queue_from_label_errors, to_label_studio,
+)
+from analytics.sources.label_errors_db import label_errors_from_db, model_score_runs_from_db
+from analytics.sources.leakage_db import leakage_from_db
+from ui import data
+from ui.charts import forest, heatmap, plotly_chart, rows_height
+from ui.common import (
+    ctx, empty_state, fmt_ci, fmt_pct, md, no_data, page_header, table, url_radio, url_selectbox,
+)
+
+TTL = 600
+RULES = {"prune_by_noise_rate": "prune by noise rate (default)", "prune_by_class": "prune by class",
+         "both": "both rules", "predicted_neq_given": "model's top class differs"}
+RANKS = {"self_confidence": "self-confidence", "normalized_margin": "normalized margin"}
+CRITICAL_MIN = 5  # queued items each critical class gets first (while the budget allows)
+
+
+def _count(n) -> str:
+    return f"{int(n):,}"
+
+
+@st.cache_data(ttl=TTL, show_spinner="Reading model runs with class scores...")
+def _runs(_engine, db: str, project_id: str) -> pd.DataFrame:
+    if not inspect(_engine).has_table("model_scores"):
+        return pd.DataFrame()
+    return model_score_runs_from_db(_engine, project_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Finding likely label errors (confident learning)...")
+def _errors(_engine, db: str, f, run_id: str, filter_by: str, rank_by: str):
+    return label_errors_from_db(_engine, f, run_id, filter_by, rank_by)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Checking splits for shared fingerprints...")
+def _leakage(_engine, db: str, f):
+    return leakage_from_db(_engine, f)
+
+
+c = ctx()
+f = c.filters
+page_header("Label errors & review queue",
+            "Which labels are likely wrong, judged by a model's out-of-sample class scores (confident learning, "
+            "Northcutt et al. 2021), and which items reviewers should look at first. Given label = the item's "
+            "majority label among the filtered annotations.")
+
+runs = _runs(c.engine, c.db, f.project_id)
+if runs.empty:
+    empty_state("No model scores for this project",
+                "Confident learning needs each item's class scores from a model that did not train on it "
+                "(cross-validated). Load them with `labelqa load scores.csv`: long columns `run_id, item_id, label, "
+                "score` (top-k allowed, missing classes count as 0) or wide `run_id, item_id, prob_<label>...`; "
+                "the run must exist in `model_runs`. The leakage check below works without scores.")
+    res = None
+else:
+    o1, o2, o3 = st.columns([2, 2, 1])
+    run_ids = runs["run_id"].astype(str).tolist()
+    run_id = url_selectbox("Model run", run_ids, "run", default=run_ids[0], where=o1,
+                           format_func=lambda r: f"{r} ({_count(int(runs.set_index('run_id').loc[r, 'n_items']))} items)",
+                           help="Runs of this project with class scores, newest first.")
+    filter_by = url_selectbox("Rule", list(FILTERS), "rule", default="prune_by_noise_rate", where=o2,
+                              format_func=lambda r: RULES[r],
+                              help="How many items of each (given, likely true) class pair are flagged: the "
+                                   "calibrated confident joint (noise rate), the items below each class's count "
+                                   "(class), both, or simply every item whose top class is not its label.")
+    rank_by = url_radio("Rank by", list(RANKINGS), "rank", default="self_confidence", where=o3,
+                        format_func=lambda r: RANKS[r], horizontal=False)
+    try:
+        res = _errors(c.engine, c.db, f, run_id, filter_by, rank_by)
+    except NoData as e:
+        no_data(e, "Nothing to check", "Widen the filters or load scores for the labelled items of this run.")
+        res = None
+
+if res is not None:
+    n_issues = len(res.issues)
+    lo, hi = wilson_interval(n_issues, res.n_items)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Items with a label and scores", _count(res.n_items))
+    m2.metric("Likely label errors", _count(n_issues), help="Items the rule flags (cleanlab find_label_issues).")
+    m3.metric("Share of items", fmt_pct(n_issues / res.n_items), help=f"95% Wilson interval {fmt_ci(lo, hi, pct=True)}, "
+              f"n = {_count(res.n_items)} items")
+    st.caption(f"Share {fmt_pct(n_issues / res.n_items)} (95% interval {fmt_ci(lo, hi, pct=True)}; "
+               f"n = {_count(res.n_items)} items). An estimate of where the model disagrees confidently, not a "
+               "verdict: review before relabelling.")
+
+    # ---------------------------------------------------------------------------------------- per class
+    st.subheader("Likely label errors per class")
+    pc = res.per_class.reset_index()
+    pc = pc[pc["n"] > 0].sort_values(["share", "label"], ascending=[False, True])
+    fig = forest(pc, "label", "share", "ci_low", "ci_high", "n",
+                 "Share of each class's items flagged (95% Wilson interval; marker size = items)",
+                 "share flagged", highlight=c.critical)
+    fig.update_layout(height=rows_height(len(pc)))
+    plotly_chart(fig, key="le_per_class")
+    table(pc.rename(columns={"n": "items", "n_issues": "likely errors"}), "label_errors_per_class", "le_pc",
+          column_config={"share": st.column_config.NumberColumn("share", format="percent"),
+                         "ci_low": st.column_config.NumberColumn("95% low", format="percent"),
+                         "ci_high": st.column_config.NumberColumn("95% high", format="percent")})
+
+    nm = res.noise_matrix
+    with st.expander("Estimated noise matrix P(given label | true label)"):
+        fig = heatmap(nm, "Estimated P(given | true) from the calibrated confident joint (columns sum to 1)",
+                      "true label (estimated)", "given label", "probability", zmin=0, zmax=1, pct=True)
+        plotly_chart(fig, key="le_noise")
+
+    # ---------------------------------------------------------------------------------------- ranked list
+    st.subheader("Ranked likely label errors")
+    if n_issues == 0:
+        empty_state("No likely label errors", "The rule flags no item of this run under these filters.")
+    else:
+        shown = res.issues.rename(columns={"given_label": "given", "suggested_label": "suggested",
+                                           "score": f"score ({RANKS[rank_by]})",
+                                           "self_confidence": "score of given", "suggested_score": "score of suggested"})
+        table(shown, f"label_errors_{run_id}", "le_issues", height=min(rows_height(len(shown)), 520),
+              caption=f"{_count(n_issues)} items, lowest label quality first (score = {RANKS[rank_by]}).")
+
+    # ---------------------------------------------------------------------------------------- review queue
+    st.subheader("Review queue")
+    if n_issues == 0:
+        empty_state("Nothing to queue", "The queue is built from the flagged items.")
+    else:
+        r_crit = c.thresholds.rule("qa_rate", "critical", c.project_id)
+        r_std = c.thresholds.rule("qa_rate", "standard", c.project_id)
+        qa = data.qa_coverage(c.engine, c.db, f, r_crit.limit, r_std.limit, r_crit.min_count, r_std.min_count)
+        gaps = qa.loc[~qa["meets"].astype(bool), "label"].astype(str).tolist() if not qa.empty else []
+        queue = priority(queue_from_label_errors(res.issues, critical=c.critical, gold_gap_labels=gaps))
+        b1, b2 = st.columns(2)
+        budget = int(b1.number_input("Budget (items to review)", min_value=1, max_value=len(queue),
+                                     value=min(200, len(queue)), step=10, key="le_budget"))
+        seed = int(b2.number_input("Seed (ties in priority)", min_value=0, value=0, step=1, key="le_seed"))
+        mins = class_minimums(queue, c.critical, CRITICAL_MIN, budget)
+        picked = allocate(queue, budget, mins, seed=seed)
+        st.caption(f"{_count(len(picked))} of {_count(len(queue))} flagged items. Priority = weighted sum of signals "
+                   f"({', '.join(f'{k} {v:g}' for k, v in WEIGHTS.items())}); each critical class first gets up to "
+                   f"{CRITICAL_MIN} items ({', '.join(f'{md(k)} {v}' for k, v in mins.items()) or 'none queued'}). "
+                   "Vote entropy, Dawid-Skene posteriors and flagged annotators are not part of this queue yet.")
+        mix = picked["reasons"].str.split(", ").explode().value_counts()
+        st.caption("Reasons in the picked items: " + ", ".join(f"{md(k)} {_count(int(v))}" for k, v in mix.items()))
+        cols = ["item_id", "label", "suggested_label", "priority", "reasons", "model_label", "model_confidence"]
+        table(picked[cols], f"review_queue_{run_id}", "le_queue", height=min(rows_height(len(picked)), 520))
+        st.download_button("Download Label Studio tasks (JSON)", json.dumps(to_label_studio(picked), ensure_ascii=False),
+                           file_name=f"review_queue_{run_id}.json", mime="application/json", key="le_ls",
+                           on_click="ignore", icon=":material/download:")
+
+# -------------------------------------------------------------------------------------------- leakage
+st.subheader("Leakage between splits")
+try:
+    lk = _leakage(c.engine, c.db, f)
+except NoData as e:
+    no_data(e, "Leakage not checked", "Store a fingerprint per item as an item attribute (`item_attributes` key "
+            "`content_hash`, `near_dup_key` or `group_id`, e.g. same patient, video or document) and give items a "
+            "`split`.")
+else:
+    cols = st.columns(max(len(lk.n_leaked), 1))
+    for col, (key, n) in zip(cols, lk.n_leaked.items()):
+        col.metric(f"Items leaking by {key}", _count(n), help="Items whose value of this key occurs in two or more "
+                   "splits (all splits compared; the split filter does not apply here).")
+    if not len(lk.items):
+        st.success("No fingerprint or group occurs in more than one split.")
+    else:
+        per = lk.per_class.reset_index()
+        per = per[per["n_leaked"] > 0].sort_values(["key", "share"], ascending=[True, False])
+        table(per.rename(columns={"n_items": "items", "n_leaked": "leaked items"}), "leakage_per_class", "le_leak_pc",
+              column_config={"share": st.column_config.NumberColumn("share", format="percent")},
+              caption="Items per class (with a fingerprint) and those leaking.")
+        table(lk.items, "leakage_items", "le_leak_items", height=min(rows_height(len(lk.items)), 420),
+              caption="Every leaked item with its key, value and split.")

@@ -1,0 +1,122 @@
+"""The "Label errors & review queue" page (pages/label_errors.py) in AppTest: on a small project with model scores
+and planted leakage it shows the DB result's numbers; without model scores it shows the empty state."""
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics.db import make_engine
+from analytics.filters import Filters
+from analytics.io.ingest import load_files
+from analytics.sources.label_errors_db import label_errors_from_db
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def _clean():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    gc.collect()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    gc.collect()
+
+
+def _project(d: Path, url: str, scores: bool) -> None:
+    rng = np.random.default_rng(3)
+    classes = ["car", "van", "bus", "ambulance"]
+    n, k = 240, len(classes)
+    true = rng.integers(0, k, n)
+    given = np.where(rng.random(n) < 0.15, rng.integers(0, k, n), true)
+    ids = np.array([f"it{i:04d}" for i in range(n)], dtype=object)
+    split = np.where(np.arange(n) < 180, "train", "test")
+    pd.DataFrame({"project_id": ["p"], "name": ["Proj"], "client": ["Client"]}).to_csv(d / "projects.csv", index=False)
+    pd.DataFrame({"project_id": "p", "label": classes, "tier": ["standard"] * 3 + ["critical"]}).to_csv(
+        d / "label_classes.csv", index=False)
+    pd.DataFrame({"item_id": ids, "project_id": "p", "split": split}).to_csv(d / "items.csv", index=False)
+    # items 0-4 (train) share a content hash with items 200-204 (test): 10 leaked items
+    h = [f"h{i}" for i in range(n)]
+    for i in range(5):
+        h[200 + i] = h[i]
+    pd.DataFrame({"item_id": ids, "key": "content_hash", "value": h}).to_csv(d / "item_attributes.csv", index=False)
+    ts = pd.Timestamp("2026-06-01") + pd.to_timedelta(np.arange(n), unit="h")
+    pd.DataFrame({"annotation_id": "a" + pd.Series(ids), "item_id": ids, "annotator_id": "ann_01",
+                  "label": np.asarray(classes, dtype=object)[given], "created_at": ts}).to_csv(d / "annotations.csv", index=False)
+    files = [d / f for f in ("projects.csv", "label_classes.csv", "items.csv", "item_attributes.csv", "annotations.csv")]
+    if scores:
+        pd.DataFrame({"run_id": ["r1"], "project_id": ["p"], "model_name": ["m"],
+                      "evaluated_at": ["2026-07-01"]}).to_csv(d / "model_runs.csv", index=False)
+        logits = rng.normal(size=(n, k)) + 3.0 * np.eye(k)[true]
+        probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        w = pd.DataFrame(probs, columns=[f"prob_{c}" for c in classes])
+        w.insert(0, "item_id", ids)
+        w.insert(0, "run_id", "r1")
+        w.to_csv(d / "scores.csv", index=False)
+        files += [d / "model_runs.csv", d / "scores.csv"]
+    load_files(url, files)
+
+
+def _open(url, monkeypatch, **params) -> AppTest:
+    monkeypatch.setenv("LABELQA_DB_URL", url)
+    monkeypatch.delenv("LABELQA_THRESHOLDS", raising=False)
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["project"] = "p"
+    at.query_params["from"] = "2026-05-25"
+    at.query_params["to"] = "2026-06-30"
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/label_errors.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_page_shows_db_result_queue_and_leakage(tmp_path, monkeypatch):
+    url = f"duckdb:///{tmp_path / 'le.duckdb'}"
+    _project(tmp_path, url, scores=True)
+    eng = make_engine(url, read_only=True)
+    ref = label_errors_from_db(eng, Filters(project_id="p", date_from=pd.Timestamp("2026-05-25").date(),
+                                            date_to=pd.Timestamp("2026-06-30").date()), "r1")
+    eng.dispose()
+    assert len(ref.issues) > 5
+    at = _open(url, monkeypatch)
+    assert at.title[0].value == "Label errors & review queue"
+    assert _metric(at, "Items with a label and scores") == "240"
+    assert _metric(at, "Likely label errors") == str(len(ref.issues))
+    assert _metric(at, "Items leaking by content_hash") == "10"
+    frames = [df.value for df in at.dataframe]
+    issues = next(v for v in frames if "given" in v.columns)
+    assert list(issues["item_id"]) == list(ref.issues["item_id"])
+    queue = next(v for v in frames if "reasons" in v.columns)
+    assert len(queue) == len(ref.issues) and queue["reasons"].str.startswith("label_error").all()
+    # every critical (ambulance) item flagged is in the queue and carries the reason
+    amb = queue[queue["label"] == "ambulance"]
+    assert (amb["reasons"].str.contains("critical")).all()
+    leak = next(v for v in frames if "n_splits" in v.columns)
+    assert sorted(leak["item_id"]) == sorted([f"it{i:04d}" for i in [*range(5), *range(200, 205)]])
+    at.number_input(key="le_budget").set_value(3).run()
+    assert not at.exception
+    queue = next(df.value for df in at.dataframe if "reasons" in df.value.columns)
+    assert len(queue) == 3
+
+
+def test_page_without_scores_says_what_would_fill_it(tmp_path, monkeypatch):
+    url = f"duckdb:///{tmp_path / 'none.duckdb'}"
+    _project(tmp_path, url, scores=False)
+    at = _open(url, monkeypatch)
+    info = "\n".join(i.value for i in at.info)
+    assert "No model scores for this project" in info and "labelqa load" in info
+    assert _metric(at, "Items leaking by content_hash") == "10"
