@@ -19,7 +19,7 @@ from ui import data
 from ui.charts import BLUE, COLOUR, plotly_chart, style
 from ui.common import (
     STATUS, ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, link_params, page_header, small_n,
-    status_icon, url_selectbox, week_start, PAGES,
+    md, status_icon, url_selectbox, week_start, PAGES,
 )
 
 c = ctx()
@@ -157,7 +157,7 @@ _tile(cols[2], "QA coverage", f"{n_meet}/{len(qa_w)}" if qa_w else "–",
       f"{fmt_pct(qa_rule[1].limit, 0)}); {fmt_n(sum(ch.n or 0 for ch in qa_w))} items"
       + (f"; overall {fmt_pct(qa_all.value)} of items checked ({fmt_ci(qa_all.ci_low, qa_all.ci_high, pct=True)})"
          if qa_all.defined else "")
-      + (f". Below: {', '.join(below[:4])}" if below else ""),
+      + (f". Below: {', '.join(md(b) for b in below[:4])}" if below else ""),
       help="Per class: items checked by a gold label or a review / items of the class (majority label).")
 
 ann_w, ann_p = _vol(vol, week, "annotations"), _vol(vol, prev, "annotations")

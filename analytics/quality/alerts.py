@@ -125,7 +125,7 @@ def alerts(ev: Evaluation, limit: dict[str, float] | None = None) -> list[Alert]
         text, params = _one(c, period)
         out.append(Alert(c.status, text, PAGE_OF_RULE.get(c.rule, "overview"), params, ((c.rule, c.scope),)))
     if std:
-        names = ", ".join(_subject(c) for c in std)
+        names = ", ".join(md_escape(_subject(c)) for c in std)
         out.append(Alert(_status(std), f"**{len(std)} standard classes below the accuracy target**: {names} "
                                        f"(threshold {std[0].threshold}). [{period}]",
                          "accuracy", {}, tuple((c.rule, c.scope) for c in std)))
@@ -138,31 +138,31 @@ def alerts(ev: Evaluation, limit: dict[str, float] | None = None) -> list[Alert]
         target = (limit or {}).get(c.tier)
         if (c.rule == "accuracy" and c.tier == "critical" and target is not None and c.ci_high is not None
                 and c.ci_high < target and c.scope not in windowed):
-            out.append(Alert(c.status, f"**Critical class under target: {_subject(c)}**: accuracy {_pct(c.value)} "
+            out.append(Alert(c.status, f"**Critical class under target: {md_escape(_subject(c))}**: accuracy {_pct(c.value)} "
                                        f"({_ci(c)}{_n(c)}); its whole interval lies under the {_pct(target, 0)} "
-                                       f"target, though the gate does not judge it ({c.note}). [{period}]",
+                                       f"target, though the gate does not judge it ({md_escape(c.note or '')}). [{period}]",
                              "accuracy", {"focus": _subject(c)}, ((c.rule, c.scope),)))
             continue
         groups.setdefault(c.rule, []).append(c)
     for rule, cs in groups.items():
-        names = [_subject(c) for c in cs]
+        names = [md_escape(_subject(c)) for c in cs]  # alert text is Markdown: data escaped
         shown = ", ".join(names[:8]) + (f", ... {len(names) - 8} more" if len(names) > 8 else "")
-        reasons = "; ".join(sorted({(c.note or "").split(";")[0].split(" (n=")[0] for c in cs}))
+        reasons = "; ".join(sorted({md_escape((c.note or "").split(";")[0].split(" (n=")[0]) for c in cs}))
         what = "overall" if cs[0].scope == "overall" else f"{len(cs)} {cs[0].scope.split(' ', 1)[0]}(s)"
         out.append(Alert(_status(cs), f"**{rule} not judged for {what}**: {reasons}: {shown}. [{period}]",
                          PAGE_OF_RULE.get(rule, "overview"), {}, tuple((c.rule, c.scope) for c in cs)))
     for c in ev.findings:
         if c.rule == "accuracy_window":
-            out.append(Alert(c.status, f"**Critical class under target: {_subject(c)}**: accuracy {_pct(c.value)} "
-                                       f"({_ci(c)}{_n(c)}) {c.note}; threshold {c.threshold} (not a gate rule yet).",
+            out.append(Alert(c.status, f"**Critical class under target: {md_escape(_subject(c))}**: accuracy {_pct(c.value)} "
+                                       f"({_ci(c)}{_n(c)}) {md_escape(c.note or '')}; threshold {c.threshold} (not a gate rule yet).",
                              "accuracy", {"focus": _subject(c)}, ((c.rule, c.scope),), finding=True))
             continue
         if not c.judged:
-            out.append(Alert("grey", f"**Automation bias not tested**: {c.note}.", "label_vs_model", {},
+            out.append(Alert("grey", f"**Automation bias not tested**: {md_escape(c.note or '')}.", "label_vs_model", {},
                              ((c.rule, c.scope),), finding=True))
             continue
-        out.append(Alert(c.status, f"**Automation bias: {_subject(c)}** accepts {_pct(c.value)} of wrong pre-labels "
-                                   f"({c.note}; not a gate rule yet).", "annotators", {"annotator": _subject(c)},
+        out.append(Alert(c.status, f"**Automation bias: {md_escape(_subject(c))}** accepts {_pct(c.value)} of wrong pre-labels "
+                                   f"({md_escape(c.note or '')}; not a gate rule yet).", "annotators", {"annotator": _subject(c)},
                          ((c.rule, c.scope),), finding=True))
     out.sort(key=lambda a: _ORDER.get(a.status, 9))
     return out
