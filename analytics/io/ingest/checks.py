@@ -15,6 +15,7 @@ from analytics.io.ingest.schema import (
     _EXAMPLES_PER_GROUP, _FETCH_CAP, _GROUPS_PER_CHECK, _IMPLICIT, _IMPLICIT_COLUMNS, PRIMARY_KEYS, _REFERENCES,
     _STAGE,
 )
+from analytics.io.ingest.kinds import LOAD_KEYS, load_references  # canonical + every kind's
 
 
 def _stage(con: Connection, duck: bool, name: str, tbl: pa.Table, registered: list[str]) -> None:
@@ -111,7 +112,7 @@ def _report(problems: _Problems, sources: list[_Source], table: str, column: str
 
 
 def _check_duplicates(con: Connection, sources: list[_Source], staged: set[str], problems: _Problems) -> None:
-    for table, key in PRIMARY_KEYS.items():
+    for table, key in LOAD_KEYS.items():
         if table not in staged:
             continue
         k = ", ".join(key)
@@ -145,7 +146,7 @@ def _check_duplicates(con: Connection, sources: list[_Source], staged: set[str],
 
 
 def _check_references(con: Connection, sources: list[_Source], staged: set[str], problems: _Problems) -> None:
-    for table, col, ref, ref_col, what in _REFERENCES:
+    for table, col, ref, ref_col, what in load_references():
         if table not in staged:
             continue
         sql = (f"SELECT s._file, s._row, s.{col} FROM {_STAGE}{table} s "

@@ -19,6 +19,7 @@ from analytics.io.ingest.readers import _check_utf8, _read_tabular, _stage_schem
 from analytics.io.ingest.schema import (
     _ARROW_TYPES, _IMPLICIT, _IMPLICIT_COLUMNS, IngestError, _STAGE, TABLE_COLUMNS,
 )
+from analytics.io.ingest.kinds import LOAD_COLUMNS, annotator_tables, kind_rules, load_tables
 
 
 def _read_file(mem, src: _Source, table: str | None, project: str | None,
@@ -51,6 +52,11 @@ def _read_file(mem, src: _Source, table: str | None, project: str | None,
         if "items" in out:
             out["implicit:items"] = out.pop("items").select(list(_IMPLICIT_COLUMNS["items"]) + ["_file", "_row"])
         return out
+    for _tables, rules in kind_rules():  # whole-file shapes a kind reads itself (e.g. DPO/TRL JSONL)
+        for reader in rules.file_readers:
+            out = reader(mem, src, table, project, mapping, problems)
+            if out is not None:
+                return out
     return _read_tabular(mem, src, table, project, mapping, problems)
 
 
@@ -61,6 +67,8 @@ def _implicit_select(table: str) -> tuple[str, str]:
     src = f"SELECT {', '.join(cols)} FROM {_IMPLICIT}{table}"
     if table == "annotators":  # every annotator named by an annotation exists afterwards
         src += f" UNION ALL SELECT annotator_id, CAST(NULL AS VARCHAR) FROM {_STAGE}annotations"
+        for t in annotator_tables():  # judges named by a kind's table (e.g. preference_judgments)
+            src += f" UNION ALL SELECT annotator_id, CAST(NULL AS VARCHAR) FROM {_STAGE}{t}"
     where = (f"NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = u.{key}) "
              f"AND NOT EXISTS (SELECT 1 FROM {_STAGE}{table} e WHERE e.{key} = u.{key})")
     return f"FROM ({src}) u WHERE {where}", ", ".join(cols)
@@ -72,7 +80,7 @@ def _insert(con: Connection, staged: set[str], write: bool) -> dict[str, int]:
     The created-if-new count excludes keys in the database and in the explicit staged rows, so the count
     is the same whether or not the explicit rows were inserted first (a dry run inserts nothing)."""
     counts: dict[str, int] = {}
-    for table in CANONICAL_TABLES:
+    for table in load_tables():
         if table in _IMPLICIT_COLUMNS:
             body, cols = _implicit_select(table)
             key = _IMPLICIT_COLUMNS[table][0]
@@ -82,12 +90,12 @@ def _insert(con: Connection, staged: set[str], write: bool) -> dict[str, int]:
                 con.execute(text(f"INSERT INTO {table} ({cols}) SELECT {aggs} {body} GROUP BY u.{key}"))
             counts[table] = counts.get(table, 0) + int(n_new)
         if table in staged:
-            cols = ", ".join(TABLE_COLUMNS[table])
+            cols = ", ".join(LOAD_COLUMNS[table])
             n = con.execute(text(f"SELECT COUNT(*) FROM {_STAGE}{table}")).scalar_one()
             if write:
                 con.execute(text(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {_STAGE}{table}"))
             counts[table] = counts.get(table, 0) + int(n)
-    return {t: counts[t] for t in CANONICAL_TABLES if counts.get(t)}
+    return {t: counts[t] for t in load_tables() if counts.get(t)}
 
 
 def _run_script(con: Connection, name: str) -> None:
@@ -119,8 +127,8 @@ def load_files(url_or_engine: str | Engine, paths: str | Path | Sequence[str | P
         paths = [paths]
     if not paths:
         raise IngestError("no files to load")
-    if table is not None and table not in TABLE_COLUMNS:
-        raise IngestError(f"--table {table!r} is not a canonical table (one of {', '.join(CANONICAL_TABLES)})")
+    if table is not None and table not in LOAD_COLUMNS:
+        raise IngestError(f"--table {table!r} is not a canonical table (one of {', '.join(load_tables())})")
     if isinstance(mapping, (str, Path)):
         mapping = read_mapping(mapping)
     else:
@@ -163,7 +171,7 @@ def load_files(url_or_engine: str | Engine, paths: str | Path | Sequence[str | P
                     con.execute(text("SET enable_progress_bar = false"))
                 for script in schema_scripts():   # canonical tables, then every kind's (KindSpec.schema)
                     _run_script(con, script)
-                for t in CANONICAL_TABLES:
+                for t in load_tables():
                     tables = explicit.get(t)
                     tbl = pa.concat_tables(tables) if tables else _stage_schema(t).empty_table()
                     _stage(con, duck, _STAGE + t, tbl, registered)
@@ -176,6 +184,11 @@ def load_files(url_or_engine: str | Engine, paths: str | Path | Sequence[str | P
                 _check_duplicates(con, sources, staged, problems)
                 _check_references(con, sources, staged, problems)
                 _check_taxonomy(con, sources, staged, project, problems)
+                for tables, rules in kind_rules():  # a kind's checks against the database (after staging)
+                    if rules.load_checks and tables & staged:
+                        for f, row, t, col, detail in rules.load_checks(con, _STAGE, staged, project):
+                            src = sources[f]
+                            problems.add(src, detail, src.where(t, row), src.column(t, col), row)
                 if problems:
                     trans.rollback()
                     problems.raise_()

@@ -8,8 +8,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from analytics.db import CANONICAL_TABLES
-from analytics.io.ingest.schema import _FORMATS, IngestError, LABEL_SYNONYMS, REQUIRED_COLUMNS, TABLE_COLUMNS
+from analytics.io.ingest.schema import _FORMATS, IngestError, LABEL_SYNONYMS
+# canonical tables + the tables annotation kinds declare (analytics.io.ingest.kinds)
+from analytics.io.ingest.kinds import LOAD_COLUMNS as TABLE_COLUMNS, LOAD_REQUIRED as REQUIRED_COLUMNS, load_tables
 
 
 def read_mapping(path: str | Path) -> dict[str, dict[str, str]]:
@@ -47,7 +48,7 @@ def _normalise_mapping(data: Mapping[str, Any] | None, origin: str) -> dict[str,
     problems = []
     for table, cols in data.items():
         if table != "*" and table not in TABLE_COLUMNS:
-            problems.append(f"{origin}: [{table}] is not a canonical table (one of {', '.join(CANONICAL_TABLES)}, or \"*\")")
+            problems.append(f"{origin}: [{table}] is not a canonical table (one of {', '.join(load_tables())}, or \"*\")")
             continue
         if not isinstance(cols, Mapping):
             problems.append(f"{origin}: [{table}] must hold source = \"canonical\" pairs")
@@ -69,7 +70,7 @@ def _table_from_name(name: str) -> str | None:
         if stem.endswith(suffix):
             stem = stem[: -len(suffix)]
             break
-    hits = [t for t in CANONICAL_TABLES if re.search(rf"(?<![a-z]){t}(?![a-z])", stem)]
+    hits = [t for t in load_tables() if re.search(rf"(?<![a-z]){t}(?![a-z])", stem)]
     return max(hits, key=len) if hits else None
 
 
@@ -98,7 +99,7 @@ def infer_table(name: str, columns: Sequence[str], mapping: Mapping[str, Mapping
         return by_name
     mapping = mapping or {}
     fits = []
-    for table in CANONICAL_TABLES:
+    for table in load_tables():
         have = set(_renamed(columns, table, mapping).values())
         if project:
             have.add("project_id") if "project_id" in TABLE_COLUMNS[table] else None

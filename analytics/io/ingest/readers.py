@@ -15,8 +15,12 @@ from analytics.io.ingest.mapping import infer_table, _renamed
 from analytics.io.ingest import model_scores
 from analytics.io.ingest.problems import _first_line, _fmt, _Problems, _Source
 from analytics.io.ingest.schema import (
-    _ALLOWED, _ARROW_TYPES, _D, _DEFAULTS, _EXAMPLES_PER_GROUP, _I, _NON_NEGATIVE, _PROBABILITY,
-    REQUIRED_COLUMNS, _T, TABLE_COLUMNS, _V,
+    _ARROW_TYPES, _D, _EXAMPLES_PER_GROUP, _I, _PROBABILITY, _T, _V,
+)
+# canonical tables + the tables annotation kinds declare (analytics.io.ingest.kinds)
+from analytics.io.ingest.kinds import (
+    LOAD_ALLOWED as _ALLOWED, LOAD_COLUMNS as TABLE_COLUMNS, LOAD_DEFAULTS as _DEFAULTS,
+    LOAD_REQUIRED as REQUIRED_COLUMNS, kind_rules, non_negative,
 )
 
 
@@ -308,7 +312,7 @@ def _validate_rows(mem, src: _Source, table: str, raw: pa.Table, project: str | 
             allowed = _ALLOWED[(table, col)]
             checks.append((col, pc.and_(pc.is_valid(tv), pc.invert(pc.is_in(tv, pa.array(allowed)))),
                            lambda v, a=allowed: f"{_fmt(v)} is not one of {', '.join(a)}"))
-        if (table, col) in _NON_NEGATIVE:
+        if (table, col) in non_negative():
             checks.append((col, pc.less(tv, 0), lambda v: f"{_fmt(v)} is negative"))
         if (table, col) in _PROBABILITY:
             checks.append((col, pc.or_(pc.less(tv, 0), pc.greater(tv, 1)), lambda v: f"{_fmt(v)} is not in [0, 1]"))
@@ -322,6 +326,11 @@ def _validate_rows(mem, src: _Source, table: str, raw: pa.Table, project: str | 
     ok = True
     if table == "label_classes" and "label" in present:
         ok = _near_duplicate_labels(cast, src, table, problems)
+    for tables, rules in kind_rules():  # a kind's own row checks (e.g. identical responses of a pair)
+        if table in tables:
+            for row, col, detail in rules(table, cast):
+                ok = False
+                problems.add(src, detail, src.where(table, row), src.column(table, col), row)
     for col, mask, detail in checks:
         mask = pc.fill_null(mask, False)
         n = pc.sum(mask).as_py() or 0

@@ -29,7 +29,7 @@ KIND = KindSpec(
     required={"preference_pairs": ("pair_id",), "preference_judgments": ("pair_id", "annotator_id", "choice")},
     schema="preference_schema",   # sql/preference_schema.sql, run by analytics.db.ensure_schema
     queries="",                   # sql/preference_*.sql (top level, so tests/test_dialects.py transpiles them)
-    validate=None,
+    validate=_M + "ingest:RULES",  # labelqa load: keys, references, checks, the DPO/TRL shape
     readers={
         "pairs": _M + "readers:read_pairs",
         "judgments": _M + "readers:read_judgments",
