@@ -120,3 +120,26 @@ def test_page_without_scores_says_what_would_fill_it(tmp_path, monkeypatch):
     info = "\n".join(i.value for i in at.info)
     assert "No model scores for this project" in info and "labelqa load" in info
     assert _metric(at, "Items leaking by content_hash") == "10"
+
+
+def test_findings_in_the_quality_layer(tmp_path):
+    """evaluate(findings=True) lists the planted leakage (10 exact duplicates across splits: fail) and, when the
+    flagged share's lower bound exceeds 5%, the label-error share; a project without either adds nothing."""
+    from analytics.metrics.results import wilson_interval
+    from analytics.quality import evaluate
+    from analytics.sources.label_errors_db import LABEL_ERROR_SHARE_LIMIT
+
+    url = f"duckdb:///{tmp_path / 'q.duckdb'}"
+    _project(tmp_path, url, scores=True)
+    eng = make_engine(url, read_only=True)
+    ev = evaluate(eng, "p", findings=True)
+    ref = label_errors_from_db(eng, Filters(project_id="p"), "r1")
+    eng.dispose()
+    leak = [c for c in ev.findings if c.rule == "split_leakage"]
+    assert [(c.scope, c.value, c.outcome) for c in leak] == [("key content_hash", 10.0, "fail")]
+    lo, _ = wilson_interval(len(ref.issues), ref.n_items)
+    le_checks = [c for c in ev.findings if c.rule == "label_errors"]
+    assert lo > LABEL_ERROR_SHARE_LIMIT and len(le_checks) == 1  # 15% of the labels were changed at random
+    for c in le_checks:
+        assert c.value == pytest.approx(len(ref.issues) / ref.n_items) and c.n == 240 and c.outcome == "warn"
+    assert not [c for c in ev.checks if c.rule in ("split_leakage", "label_errors")]  # findings, not gate rules

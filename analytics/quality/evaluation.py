@@ -115,8 +115,16 @@ def evaluate(engine: Engine | Connection, project: str, scope: ScopeRequest | Sc
     return Evaluation(project_id=project, scope=scope.label, checks=b.checks,
                       thresholds_path=str(th.path) if th.path else None, period=period,
                       accuracy=headline, pooled_accuracy=pooled,
-                      findings=(_critical_window(b, engine, scope, period) + _automation_bias(engine, scope, period))
+                      findings=(_critical_window(b, engine, scope, period) + _automation_bias(engine, scope, period)
+                                + _label_errors(engine, scope))
                       if findings else [])
+
+
+def _label_errors(engine: Connection, scope: Scope) -> list[Check]:
+    """Likely label errors and leakage between splits (issue 14); nothing without model scores / fingerprints."""
+    from analytics.sources.label_errors_db import label_error_findings
+
+    return label_error_findings(engine, scope.filters)
 
 
 def _period(scope: Scope, summary) -> tuple[dt.date | None, dt.date | None]:
