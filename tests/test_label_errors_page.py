@@ -143,3 +143,22 @@ def test_findings_in_the_quality_layer(tmp_path):
     for c in le_checks:
         assert c.value == pytest.approx(len(ref.issues) / ref.n_items) and c.n == 240 and c.outcome == "warn"
     assert not [c for c in ev.checks if c.rule in ("split_leakage", "label_errors")]  # findings, not gate rules
+
+
+def test_findings_become_overview_alerts(tmp_path):
+    from analytics.quality import evaluate
+    from analytics.quality.alerts import alerts
+
+    url = f"duckdb:///{tmp_path / 'a.duckdb'}"
+    _project(tmp_path, url, scores=True)
+    eng = make_engine(url, read_only=True)
+    al = [a for a in alerts(evaluate(eng, "p", findings=True)) if a.finding]
+    eng.dispose()
+    texts = {a.page: [] for a in al}
+    for a in al:
+        texts[a.page].append(a.text)
+    le = "\n".join(texts.get("label_errors", []))
+    assert "**Leakage between splits by content_hash**: 10 items share a content_hash with an item of another split" in le
+    assert "**Likely label errors**:" in le and "n = 240" in le
+    assert len(texts["label_errors"]) == 2
+    assert not any("Automation bias:" in a.text for a in al)  # not rendered as the automation-bias finding

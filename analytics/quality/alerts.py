@@ -157,6 +157,16 @@ def alerts(ev: Evaluation, limit: dict[str, float] | None = None) -> list[Alert]
                                        f"({_ci(c)}{_n(c)}) {md_escape(c.note or '')}; threshold {c.threshold} (not a gate rule yet).",
                              "accuracy", {"focus": _subject(c)}, ((c.rule, c.scope),), finding=True))
             continue
+        if c.rule == "label_errors":
+            out.append(Alert(c.status, f"**Likely label errors**: {_pct(c.value)} of items ({_ci(c)}{_n(c)}): "
+                                       f"{md_escape(c.note or '')}; threshold {c.threshold} (not a gate rule yet).",
+                             "label_errors", {}, ((c.rule, c.scope),), finding=True))
+            continue
+        if c.rule == "split_leakage":
+            out.append(Alert(c.status, f"**Leakage between splits by {md_escape(_subject(c))}**: "
+                                       f"{md_escape(c.note or '')}; threshold {c.threshold} (not a gate rule yet).",
+                             "label_errors", {}, ((c.rule, c.scope),), finding=True))
+            continue
         if not c.judged:
             out.append(Alert("grey", f"**Automation bias not tested**: {md_escape(c.note or '')}.", "label_vs_model", {},
                              ((c.rule, c.scope),), finding=True))
