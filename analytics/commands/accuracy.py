@@ -8,6 +8,14 @@ POP: ``stratum, population`` (items of each stratum in the whole data set). CSV 
 Output (``--json``): ``{"value", "ci_low", "ci_high", "n"}`` (Wilson interval; ``n`` = annotations scored against
 gold), a list of those with a ``"group"`` key for ``--by``, or ``{"pooled": {...}, "stratified": {"value", "se",
 "ci_low", "ci_high", "n"}, "uncovered_share"}`` for ``--strata``. User errors exit 2 with one line.
+
+``--kind spans|boxes|multilabel`` (issue 13): FILE and GOLD are the kind's frames (see its ``kind.py``; GOLD has
+the same columns without ``annotator_id``) and the output is the kind's accuracy JSON, computed by the metric the
+kind declares (``KindSpec.metrics["accuracy_json"]``): spans and boxes ``{"kind", "overall": {precision, recall,
+f1 + Wilson intervals, n_annotated, n_gold}, "per_label": {...}, ...}`` (boxes: ``--iou`` threshold, default 0.5,
+plus localisation bias, missed / hallucinated boxes and label confusions; spans: per-annotator boundary / label
+errors and misses); multilabel ``{"kind", "overall": {hamming_accuracy, subset_accuracy + intervals},
+"per_label": {label: {precision, recall}}, "per_annotator": {...}}``.
 """
 from __future__ import annotations
 
@@ -18,10 +26,15 @@ from typing import Any
 
 import pandas as pd
 
+from analytics import kinds
 from analytics.accuracy import accuracy_by, stratified_accuracy
 from analytics.frames import require_columns
 
 _FIELDS = ("value", "ci_low", "ci_high", "n")
+
+
+def _file_kinds() -> list[str]:
+    return [k.name for k in kinds.all_kinds() if k.name == kinds.DEFAULT_KIND or "accuracy_json" in k.metrics]
 
 
 def add_parser(sub) -> None:
@@ -29,12 +42,15 @@ def add_parser(sub) -> None:
                        description="Accuracy of annotations against gold labels. FILE/GOLD/POP are CSV or Parquet.")
     p.add_argument("file", metavar="FILE", help="annotations: item_id, annotator_id, label (+ grouping columns)")
     p.add_argument("--gold", required=True, metavar="GOLD", help="gold labels: item_id, label")
+    p.add_argument("--kind", default=kinds.DEFAULT_KIND, choices=_file_kinds(),
+                   help=f"annotation kind of FILE and GOLD (default {kinds.DEFAULT_KIND})")
+    p.add_argument("--iou", type=float, help="--kind boxes: IoU threshold of a match to gold (default 0.5)")
     p.add_argument("--by", metavar="COL", help="report one estimate per value of this column of FILE "
                                                 "(or 'gold_label')")
     p.add_argument("--strata", metavar="COL", help="post-stratify by this column of FILE (or 'gold_label'); "
                                                    "needs --population")
     p.add_argument("--population", metavar="POP", help="stratum, population (items per stratum in the data set)")
-    p.add_argument("--small-n", type=int, default=30, help="flag estimates with fewer scored annotations (default 30)")
+    p.add_argument("--small-n", type=int, help="flag estimates with fewer scored annotations (default 30)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -89,7 +105,65 @@ def _fmt(rec: dict[str, Any]) -> str:
     return f"{rec['value']:.4f}  95% CI [{rec['ci_low']:.4f}, {rec['ci_high']:.4f}]  n={rec['n']}"
 
 
+def _run_kind(args) -> int:
+    for name in ("by", "strata", "population", "small_n"):
+        if getattr(args, name) is not None:
+            raise ValueError(f"--{name.replace('_', '-')} applies to --kind classification only "
+                             f"(this is --kind {args.kind})")
+    if args.iou is not None and args.kind != "boxes":
+        raise ValueError(f"--iou applies to --kind boxes only (this is --kind {args.kind})")
+    iou = 0.5 if args.iou is None else args.iou
+    if not 0 < iou <= 1:
+        raise ValueError(f"--iou must be in (0, 1], got {iou:g}")
+    spec = kinds.get(args.kind)
+    frame, gold = spec.reader("csv")(args.file), spec.reader("gold_csv")(args.gold)
+    if args.kind == "boxes":
+        res = spec.metric("accuracy_json")(frame, gold, iou=iou)
+    else:
+        res = spec.metric("accuracy_json")(frame, gold)
+    if args.json:
+        print(json.dumps(res))
+        return 0
+    _print_kind(res, args)
+    return 0
+
+
+def _print_kind(res: dict, args) -> None:
+    from analytics.commands import _text
+
+    if res["kind"] == "multilabel":
+        head = ["label", "precision", "95% CI", "recall", "95% CI", "n_gold", "note"]
+        rows = [[lab, _text.num(d["precision"]), _text.ci(d["precision_ci_low"], d["precision_ci_high"]),
+                 _text.num(d["recall"]), _text.ci(d["recall_ci_low"], d["recall_ci_high"]),
+                 _text.count(d["n_recall"]), _text.small_note(d["n_recall"], "gold sets with the label")]
+                for lab, d in res["per_label"].items()]
+        o = res["overall"]
+        notes = [f"Hamming accuracy {_text.num(o['hamming_accuracy'])} "
+                 f"{_text.ci(o['hamming_accuracy_ci_low'], o['hamming_accuracy_ci_high'])} "
+                 f"n={_text.count(o['n_hamming_accuracy'])} decisions; subset accuracy "
+                 f"{_text.num(o['subset_accuracy'])} {_text.ci(o['subset_accuracy_ci_low'], o['subset_accuracy_ci_high'])}"
+                 f" n={_text.count(o['n_subset_accuracy'])} sets", f"method: {res['method']}"]
+        _text.print_table(f"Multi-label accuracy -- {args.file}", head, rows, notes)
+        return
+    head = ["label", "precision", "95% CI", "recall", "95% CI", "F1", "n_annotated", "n_gold", "note"]
+
+    def row(name: str, d: dict) -> list[str]:
+        return [name, _text.num(d["precision"]), _text.ci(d["precision_ci_low"], d["precision_ci_high"]),
+                _text.num(d["recall"]), _text.ci(d["recall_ci_low"], d["recall_ci_high"]), _text.num(d["f1"]),
+                _text.count(d["n_annotated"]), _text.count(d["n_gold"]),
+                _text.small_note(min(d["n_annotated"], d["n_gold"]), "regions")]
+
+    rows = [row("(all labels)", res["overall"])] + [row(lab, d) for lab, d in res["per_label"].items()]
+    what = f"Box accuracy (IoU >= {res['iou_threshold']:g})" if res["kind"] == "boxes" else "Span accuracy (exact match)"
+    _text.print_table(f"{what} -- {args.file}", head, rows, [f"method: {res['method']}"])
+
+
 def run(args) -> int:
+    if args.kind != kinds.DEFAULT_KIND:
+        return _run_kind(args)
+    if args.iou is not None:
+        raise ValueError("--iou applies to --kind boxes only (this is --kind classification)")
+    args.small_n = 30 if args.small_n is None else args.small_n
     df = _with_gold(read_table(args.file, "annotations"), read_table(args.gold, "gold"))
     if args.strata or args.population:
         if not (args.strata and args.population):

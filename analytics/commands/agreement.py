@@ -5,6 +5,16 @@ FILE has the columns ``item_id, annotator_id, label`` (+ any grouping columns). 
 ``"weights"`` for Cohen, ``"reason"`` when undefined), with ``--by`` a list of those each with a ``"group"`` key;
 without ``--json`` a readable table. Errors (missing column, unknown metric, non-numeric labels for a numeric
 level) are one line on stderr with exit code 2 (see ``analytics.cli.main``).
+
+``--kind spans|boxes|multilabel`` (issue 13) reads the kind's frame instead (columns in its ``kind.py``) and prints
+the kind's agreement JSON (``{"kind", "overall": {...}, "per_label": {label: {...}}, ...}``), computed by the
+metric the kind declares (``KindSpec.metrics["agreement_json"]``, the library function itself):
+
+* spans: ``item_id, annotator_id, start, end, label``; pairwise F1 (bratiaa); ``--match exact|overlap``,
+  ``--unit instance|token`` (token needs ``--texts FILE`` with ``item_id, text``; ``--token-pattern REGEX``);
+* boxes: ``item_id, annotator_id, label, x, y, width, height``; ``--iou`` threshold (default 0.5);
+* multilabel: ``item_id, annotator_id, label``, one row per chosen label; MASI alpha, exact-set agreement,
+  mean Jaccard, per-label binary alpha.
 """
 from __future__ import annotations
 
@@ -18,25 +28,59 @@ import numpy as np
 import pandas as pd
 
 from analytics import agreement as ag
+from analytics import kinds
+from analytics.commands import _text
 from analytics.frames import require_columns
 
 CLI_METRICS = ("percent", "cohen", "fleiss", "krippendorff", "gwet_ac1", "scott_pi")
 
 
+def _file_kinds() -> list[str]:
+    """Kinds the file CLI knows: the default one and every kind declaring an ``agreement_json`` metric."""
+    return [k.name for k in kinds.all_kinds() if k.name == kinds.DEFAULT_KIND or "agreement_json" in k.metrics]
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("agreement", help="inter-annotator agreement of a label file (CSV or Parquet)",
                        description="Agreement with a cluster-bootstrap confidence interval. FILE needs the "
-                                   "columns item_id, annotator_id, label. Rows are counted from 1 at the first "
-                                   "data row.")
+                                   "columns item_id, annotator_id, label (--kind classification, the default), "
+                                   "or the kind's columns (spans: item_id, annotator_id, start, end, label; "
+                                   "boxes: item_id, annotator_id, label, x, y, width, height; multilabel: "
+                                   "item_id, annotator_id, label, one row per chosen label). Rows are counted "
+                                   "from 1 at the first data row.")
     p.add_argument("file", help="CSV or Parquet file (item_id, annotator_id, label, + grouping columns)")
-    p.add_argument("--metric", default="krippendorff", help=f"one of {', '.join(CLI_METRICS)} (default krippendorff)")
-    p.add_argument("--level", default="nominal", help="Krippendorff level: nominal, ordinal, interval, ratio")
-    p.add_argument("--weights", default="none", help="Cohen weights: none, linear, quadratic")
-    p.add_argument("--by", help="a column to group by (one result per group)")
+    p.add_argument("--kind", default=kinds.DEFAULT_KIND, choices=_file_kinds(),
+                   help=f"annotation kind of FILE (default {kinds.DEFAULT_KIND})")
+    g = p.add_argument_group("classification")
+    g.add_argument("--metric", help=f"one of {', '.join(CLI_METRICS)} (default krippendorff)")
+    g.add_argument("--level", help="Krippendorff level: nominal, ordinal, interval, ratio")
+    g.add_argument("--weights", help="Cohen weights: none, linear, quadratic")
+    g.add_argument("--by", help="a column to group by (one result per group)")
+    g = p.add_argument_group("spans")
+    g.add_argument("--texts", metavar="TEXTS", help="item_id, text (CSV or Parquet); needed by --unit token")
+    g.add_argument("--unit", choices=("instance", "token"), help="instance (whole spans, default) or token")
+    g.add_argument("--token-pattern", metavar="REGEX", help=r"token regex for --unit token (default \S+)")
+    g.add_argument("--match", choices=("exact", "overlap"), help="exact (default) or overlap (one-to-one)")
+    g = p.add_argument_group("boxes")
+    g.add_argument("--iou", type=float, help="IoU threshold of a match (default 0.5)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (0: no interval)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run)
+
+
+_KIND_OPTIONS = {"classification": ("metric", "level", "weights", "by"),
+                 "spans": ("texts", "unit", "token_pattern", "match"), "boxes": ("iou",)}
+
+
+def _check_options(args) -> None:
+    """An option of another kind is an error (one line), not silently ignored."""
+    for kind, names in _KIND_OPTIONS.items():
+        if kind == args.kind:
+            continue
+        for name in names:
+            if getattr(args, name, None) is not None:
+                raise ValueError(f"--{name.replace('_', '-')} applies to --kind {kind} only (this is --kind {args.kind})")
 
 
 def _read(path: str) -> pd.DataFrame:
@@ -77,6 +121,12 @@ def _record(metric: str, level: str, weights: str | None, value, lo, hi, n_items
 
 
 def run(args) -> int:
+    _check_options(args)
+    if args.kind != kinds.DEFAULT_KIND:
+        return _run_kind(args)
+    args.metric = args.metric or "krippendorff"
+    args.level = args.level or "nominal"
+    args.weights = args.weights or "none"
     if args.metric not in CLI_METRICS:
         raise ValueError(f"unknown metric {args.metric!r}; choose one of {', '.join(CLI_METRICS)}")
     if args.level not in ag.LEVELS:
@@ -127,3 +177,72 @@ def _print_table(records: list[dict], args, res) -> None:
     if args.n_boot > 0:
         print(f"interval: percentile cluster bootstrap over md5 item buckets, {args.n_boot} replicates, "
               f"seed {args.seed}")
+
+
+# ------------------------------------------------------------------------------------------ other kinds
+def _run_kind(args) -> int:
+    if args.iou is not None and not 0 < args.iou <= 1:
+        raise ValueError(f"--iou must be in (0, 1], got {args.iou:g}")
+    spec = kinds.get(args.kind)
+    frame = spec.reader("csv")(args.file)
+    if args.kind == "spans":
+        from analytics.kinds.spans.tokens import DEFAULT_TOKEN_PATTERN
+
+        unit, match = args.unit or "instance", args.match or "exact"
+        if unit == "token" and not args.texts:
+            raise ValueError("--unit token needs --texts FILE (item_id, text)")
+        if args.token_pattern is not None and unit != "token":
+            raise ValueError("--token-pattern applies to --unit token only")
+        if unit == "token" and match != "exact":
+            raise ValueError("--match overlap applies to --unit instance only (token units match exactly)")
+        pattern = args.token_pattern or DEFAULT_TOKEN_PATTERN
+        try:
+            import re
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"--token-pattern {pattern!r} is not a regular expression: {exc}") from None
+        texts = spec.reader("texts_csv")(args.texts) if args.texts else None
+        if texts is not None:  # spans outside their text, or items without text, name the spans file's row
+            from analytics.io.files import with_file_rows
+            from analytics.kinds.spans.frames import check_spans
+            try:
+                check_spans(with_file_rows(frame), texts)
+            except ValueError as exc:
+                raise ValueError(f"spans file {args.file}: {exc}") from None
+        res = spec.metric("agreement_json")(frame, match=match, unit=unit, texts=texts, token_pattern=pattern,
+                                            n_boot=args.n_boot, seed=args.seed)
+    elif args.kind == "boxes":
+        iou = 0.5 if args.iou is None else args.iou
+        res = spec.metric("agreement_json")(frame, iou=iou, n_boot=args.n_boot, seed=args.seed)
+    else:
+        res = spec.metric("agreement_json")(frame)
+    if args.json:
+        print(json.dumps(res, default=_jsonable))
+        return 0
+    _print_kind(res, args)
+    return 0
+
+
+def _print_kind(res: dict, args) -> None:
+    if res["kind"] == "multilabel":
+        o = res["overall"]
+        rows = [[name, _text.num(o[key]), "", _text.count(o["n_items"]), _text.small_note(o["n_items"])]
+                for name, key in (("MASI alpha", "masi_alpha"), ("exact-set agreement", "exact_set_agreement"),
+                                  ("mean Jaccard", "mean_jaccard"))]
+        rows += [[f"alpha of {lab}", _text.num(d["alpha"]), "", _text.count(o["n_items"]),
+                  f"chosen {d['n_chosen']:,} time(s)"] for lab, d in res["per_label"].items()]
+        _text.print_table(f"Multi-label agreement -- {args.file}", ["measure", "value", "95% CI", "n_items", "note"],
+                          rows, [f"method: {res['method']}"])
+        return
+    boxes = res["kind"] == "boxes"
+    head = ["label", "mean F1", "SD", "95% CI", "n_pairs", "n_items"] + (["mean IoU"] if boxes else []) + ["note"]
+
+    def row(name: str, d: dict) -> list[str]:
+        return ([name, _text.num(d["mean"]), _text.num(d["sd"]), _text.ci(d["ci_low"], d["ci_high"]),
+                 _text.count(d["n_pairs"]), _text.count(d["n_items"])] + ([_text.num(d["mean_iou"])] if boxes else [])
+                + [_text.small_note(d["n_items"])])
+
+    rows = [row("(all labels)", res["overall"])] + [row(lab, d) for lab, d in res["per_label"].items()]
+    what = (f"Box agreement (pairwise F1, IoU >= {res['iou_threshold']:g})" if boxes else
+            f"Span agreement (pairwise F1, {res['match']} match, {res['unit']} units)")
+    _text.print_table(f"{what} -- {args.file}", head, rows, [f"method: {res['method']}"])

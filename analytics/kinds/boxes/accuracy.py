@@ -23,7 +23,8 @@ from analytics.kinds.boxes.frames import check_boxes
 from analytics.metrics.matching import box_iou, cross_group_pairs, group_codes, one_to_one
 from analytics.metrics.results import wilson_interval
 
-__all__ = ["gold_matches", "detection_accuracy", "label_confusions", "localisation_bias", "completeness"]
+__all__ = ["gold_matches", "detection_accuracy", "label_confusions", "localisation_bias", "completeness",
+           "box_accuracy_json"]
 
 
 def _prep(boxes, gold, items):
@@ -155,3 +156,43 @@ def completeness(boxes, gold, iou: float = 0.5, by=("label",), items=None) -> di
     hs = b.groupby(by, observed=True)["hallucinated"].agg(["sum", "count"])
     return {"missed": _rate_frame(ms["sum"], ms["count"], "miss_rate").reset_index(),
             "hallucinated": _rate_frame(hs["sum"], hs["count"], "hallucination_rate").reset_index()}
+
+
+def _num(v):
+    if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and not np.isfinite(v)):
+        return None
+    return int(v) if isinstance(v, (int, np.integer)) else float(v)
+
+
+def _records(frame: pd.DataFrame, key: str) -> dict:
+    return {str(r.pop(key)): {k: _num(v) for k, v in r.items()} for r in frame.to_dict("records")}
+
+
+def box_accuracy_json(boxes, gold, iou: float = 0.5, items=None) -> dict:
+    """The JSON of ``labelqa accuracy FILE --gold GOLD --kind boxes``: detection precision / recall / F1 overall
+    and per label (Wilson intervals, n), localisation bias per annotator, missed and hallucinated shares per label,
+    and label confusions among boxes matched on IoU alone."""
+    if not 0 < iou <= 1:
+        raise ValueError(f"iou threshold must be in (0, 1], got {iou!r}")
+    per = detection_accuracy(boxes, gold, iou, by=("label",), items=items)
+    tp_a = np.rint(per["precision"].fillna(0) * per["n_precision"]).sum()
+    tp_g = np.rint(per["recall"].fillna(0) * per["n_recall"]).sum()
+    n_a, n_g = per["n_precision"].sum(), per["n_recall"].sum()
+    (plo,), (phi,) = wilson_interval(np.array([tp_a], float), np.array([n_a], float))
+    (rlo,), (rhi,) = wilson_interval(np.array([tp_g], float), np.array([n_g], float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        overall = {"precision": tp_a / n_a if n_a else None, "precision_ci_low": plo, "precision_ci_high": phi,
+                   "recall": tp_g / n_g if n_g else None, "recall_ci_low": rlo, "recall_ci_high": rhi,
+                   "f1": (tp_a + tp_g) / (n_a + n_g) if n_a + n_g else None, "n_annotated": int(n_a),
+                   "n_gold": int(n_g)}
+    comp = completeness(boxes, gold, iou, by=("label",), items=items)
+    conf = label_confusions(boxes, gold, iou, items=items)
+    return {"kind": "boxes", "iou_threshold": iou, "overall": {k: _num(v) for k, v in overall.items()},
+            "per_label": _records(per.drop(columns=["n_precision", "n_recall"]), "label"),
+            "localisation_bias": _records(localisation_bias(boxes, gold, iou, items=items), "annotator_id"),
+            "missed": _records(comp["missed"], "label"), "hallucinated": _records(comp["hallucinated"], "label"),
+            "label_confusions": [{k: _num(v) if k not in ("gold_label", "label") else str(v) for k, v in r.items()}
+                                 for r in conf.to_dict("records")],
+            "method": f"one-to-one IoU>={iou} matching to gold (Hungarian); precision, recall and shares with Wilson "
+                      "95% intervals; localisation bias: mean log(area annotated / area gold) and centre offset "
+                      "(gold widths/heights) of matched boxes with t intervals"}

@@ -19,7 +19,9 @@ _TOL = 1e-9
 
 def _fail(df: pd.DataFrame, bad: np.ndarray, col: str, why: str) -> None:
     k = int(np.flatnonzero(bad)[0])
-    raise ValueError(f"row {df.index[k]!r}, column {col!r}: {why} (value {df[col].iloc[k]!r})")
+    v = df[col].iloc[k]
+    v = v.item() if hasattr(v, "item") else v  # -3.0, not np.float64(-3.0)
+    raise ValueError(f"row {df.index[k]!r}, column {col!r}: {why} (value {v!r})")
 
 
 def check_boxes(df: pd.DataFrame, gold: bool = False, what: str = "boxes") -> pd.DataFrame:

@@ -32,5 +32,6 @@ KIND = KindSpec(
         "label_confusions": _M + "accuracy:label_confusions",
         "localisation_bias": _M + "accuracy:localisation_bias",
         "completeness": _M + "accuracy:completeness",
+        "accuracy_json": _M + "accuracy:box_accuracy_json",
     },
 )

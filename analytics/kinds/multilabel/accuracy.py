@@ -11,7 +11,7 @@ import pandas as pd
 from analytics.kinds.multilabel.agreement import label_sets
 from analytics.metrics.results import wilson_interval
 
-__all__ = ["multilabel_accuracy", "cooccurrence"]
+__all__ = ["multilabel_accuracy", "multilabel_accuracy_json", "cooccurrence"]
 
 
 def _rate(num, den, name):
@@ -49,3 +49,29 @@ def cooccurrence(df: pd.DataFrame) -> pd.DataFrame:
     _, X, labels = label_sets(df)
     Xf = X.astype(np.int64)
     return pd.DataFrame(Xf.T @ Xf, index=labels, columns=labels)
+
+
+def _num(v):
+    if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and not np.isfinite(v)):
+        return None
+    return int(v) if isinstance(v, (int, np.integer)) else float(v)
+
+
+def multilabel_accuracy_json(df: pd.DataFrame, gold: pd.DataFrame) -> dict:
+    """The JSON of ``labelqa accuracy FILE --gold GOLD --kind multilabel``: Hamming and subset accuracy overall
+    and per annotator, per-label precision and recall (Wilson intervals, n)."""
+    r = multilabel_accuracy(df, gold, by="annotator_id")
+    pg, pl = r["per_group"], r["per_label"]
+    if pg.empty or int(pg["n_subset_accuracy"].sum()) == 0:
+        from analytics.metrics.results import NoData
+        raise NoData("no annotated item has a gold set: multi-label accuracy is undefined")
+    ham = np.rint(pg["hamming_accuracy"].fillna(0) * pg["n_hamming_accuracy"]).sum()
+    sub = np.rint(pg["subset_accuracy"].fillna(0) * pg["n_subset_accuracy"]).sum()
+    overall = _rate([ham], [pg["n_hamming_accuracy"].sum()], "hamming_accuracy")
+    overall.update(_rate([sub], [pg["n_subset_accuracy"].sum()], "subset_accuracy"))
+    rec = lambda f, key: {str(x.pop(key)): {k: _num(v) for k, v in x.items()}  # noqa: E731
+                          for x in f.to_dict("records")}
+    return {"kind": "multilabel", "overall": {k: _num(np.asarray(v).ravel()[0]) for k, v in overall.items()},
+            "per_label": rec(pl, "label"), "per_annotator": rec(pg, "annotator_id"),
+            "method": "annotated sets against gold sets: Hamming accuracy over (item, label) decisions, subset "
+                      "accuracy over sets, per-label precision and recall; Wilson 95% intervals"}

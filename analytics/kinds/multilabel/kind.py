@@ -22,5 +22,6 @@ KIND = KindSpec(
         "agreement_json": _M + "agreement:multilabel_agreement_json",
         "accuracy": _M + "accuracy:multilabel_accuracy",
         "cooccurrence": _M + "accuracy:cooccurrence",
+        "accuracy_json": _M + "accuracy:multilabel_accuracy_json",
     },
 )

@@ -16,7 +16,9 @@ TEXT_COLUMNS = ("item_id", "text")
 
 def _fail(df: pd.DataFrame, bad: np.ndarray, col: str, why: str) -> None:
     k = int(np.flatnonzero(bad)[0])
-    raise ValueError(f"row {df.index[k]!r}, column {col!r}: {why} (value {df[col].iloc[k]!r})")
+    v = df[col].iloc[k]
+    v = v.item() if hasattr(v, "item") else v  # -3.0, not np.float64(-3.0)
+    raise ValueError(f"row {df.index[k]!r}, column {col!r}: {why} (value {v!r})")
 
 
 def check_spans(df: pd.DataFrame, texts: pd.DataFrame | None = None, what: str = "spans") -> pd.DataFrame:

@@ -32,5 +32,6 @@ KIND = KindSpec(
         "agreement_json": _M + "agreement:span_agreement_json",
         "pair_stats": _M + "agreement:span_pair_stats",
         "errors": _M + "accuracy:span_errors",
+        "accuracy_json": _M + "accuracy:span_accuracy_json",
     },
 )
