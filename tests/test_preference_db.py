@@ -170,3 +170,136 @@ def test_cli_load_exit_codes(pref, capsys):
     (d / "j.csv").write_text("pair_id,annotator_id,choice,shown_first\np1,u9,maybe,b\n")
     assert main(["load", "--db", url, str(d / "j.csv")]) == 2
     assert "column choice: 'maybe' is not one of a, b, tie" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------------
+# SQL sufficient statistics = the file path, on LLMFAO loaded through labelqa load
+# --------------------------------------------------------------------------------------------------
+
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from conftest import dataset  # noqa: E402
+
+from analytics.kinds.preference import db as pdb  # noqa: E402
+from analytics.kinds.preference.agreement import agreement  # noqa: E402
+from analytics.kinds.preference.bias import length_bias, position_bias  # noqa: E402
+from analytics.kinds.preference.readers import read_judgments, read_pairs  # noqa: E402
+from analytics.kinds.preference.signal import tie_rate  # noqa: E402
+
+_LR = {"left": "a", "right": "b", "tie": "tie"}
+_PAIR_MAP = {"id": "pair_id", "prompt": "prompt_id", "text": "prompt", "result_x": "text_a", "result_y": "text_b",
+             "type": "category", "model_x": "response_a", "model_y": "response_b"}
+
+
+@pytest.fixture(scope="module")
+def llmfao_db(tmp_path_factory):
+    """LLMFAO in DuckDB through ``labelqa load``: the raw pairs file with a --map file, the crowd's and the two GPT
+    judges' verdicts as a/b/tie judgments (the left response is always model_x = a, so shown_first = a)."""
+    root = dataset("llmfao")
+    d = tmp_path_factory.mktemp("llmfao")
+    url = f"duckdb:///{d / 'llmfao.duckdb'}"
+    (d / "projects.csv").write_text("project_id,name,client,task_type\nllmfao,LLMFAO,Ustalov 2023,preference\n")
+    (d / "map.toml").write_text("[preference_pairs]\n" + "".join(f'{k} = "{v}"\n' for k, v in _PAIR_MAP.items()))
+    parts = []
+    for name in ("crowd", "gpt3", "gpt4"):
+        raw = pd.read_csv(root / f"{name}-comparisons.csv" if name == "crowd" else
+                          root / f"{name}-crowd-comparisons.csv", dtype=str)
+        parts.append(pd.DataFrame({"pair_id": raw["id"], "annotator_id": raw["worker"] if name == "crowd" else name,
+                                   "choice": raw["winner"].map(_LR), "shown_first": "a"}))
+    judg = pd.concat(parts, ignore_index=True)
+    judg.to_csv(d / "judgments.csv", index=False)
+    assert main(["load", "--db", url, str(d / "projects.csv")]) == 0
+    t0 = time.perf_counter()
+    assert main(["load", "--db", url, "--project", "llmfao", "--map", str(d / "map.toml"),
+                 str(root / "pairs-crowd.jsonl"), str(d / "judgments.csv")]) == 0
+    load_s = time.perf_counter() - t0
+    pairs = read_pairs(root / "pairs-crowd.jsonl", columns=_PAIR_MAP, allow_identical=True)
+    # ingest trims text values (docs/INGEST.md: zero-width characters and surrounding whitespace removed, nothing left = missing), so the
+    # file path gets the texts as stored: lengths of the trimmed texts, none for the 162 responses
+    # that are only whitespace or a zero-width space
+    for side in ("a", "b"):
+        t = (pairs[f"text_{side}"].astype("string").str.replace("[\u200b\u200c\u200d\u2060\ufeff]", "", regex=True)
+             .str.strip(" \t\r\n").replace("", pd.NA))
+        pairs[f"text_{side}"] = t.astype(object).where(t.notna(), None)
+        pairs[f"len_{side}"] = t.str.len().astype("float64")
+    files = read_judgments(d / "judgments.csv")
+    eng = make_engine(url, read_only=True)
+    yield eng, files, pairs, load_s
+    eng.dispose()
+
+
+def test_llmfao_loaded_counts(llmfao_db):
+    eng, files, pairs, load_s = llmfao_db
+    with eng.connect() as c:
+        assert c.execute(text("SELECT COUNT(*) FROM preference_pairs")).scalar_one() == len(pairs) == 2139
+        assert c.execute(text("SELECT COUNT(*) FROM preference_judgments")).scalar_one() == len(files) == 8931 + 2 * 2139
+        assert c.execute(text("SELECT COUNT(*) FROM annotators")).scalar_one() == files["annotator_id"].nunique()
+    print(f"LLMFAO load: {load_s:.2f} s")
+
+
+def _same(db_frame, file_frame, cols, keys=()):
+    a = db_frame.reset_index(drop=True)
+    b = file_frame.reset_index(drop=True)
+    assert len(a) == len(b)
+    for k in keys:
+        assert a[k].astype(str).tolist() == b[k].astype(str).tolist()
+    for c in cols:
+        np.testing.assert_allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=1e-9, atol=1e-12,
+                                   equal_nan=True, err_msg=c)
+
+
+def test_llmfao_agreement_db_equals_file_path(llmfao_db, capsys):
+    eng, files, _, _ = llmfao_db
+    want = agreement(files, n_boot=300, seed=3)
+    got = pdb.agreement_from_db(eng, "llmfao", n_boot=300, seed=3)
+    _same(got, want, ["value", "ci_low", "ci_high", "n", "n_judgments"], keys=["metric"])
+    with capsys.disabled():
+        print("\nLLMFAO crowd + gpt3 + gpt4, DB path:\n" + got[["metric", "value", "ci_low", "ci_high", "n"]].to_string())
+
+
+def test_llmfao_bias_and_ties_db_equal_file_path(llmfao_db):
+    eng, files, pairs, _ = llmfao_db
+    s = pdb.summary_from_db(eng, "llmfao", n_boot=0)
+    assert int(s["counts"]["n_pairs"].iloc[0]) == 2139 and int(s["counts"]["n_judgments"].iloc[0]) == len(files)
+    _same(s["tie_rate"], tie_rate(files), ["value", "ci_low", "ci_high", "n"])
+    _same(s["position_bias"], position_bias(files), ["share", "ci_low", "ci_high", "n", "p_value"])
+    _same(s["length_bias"], length_bias(files, pairs), ["share", "ci_low", "ci_high", "n", "p_value"])
+    # per judge (126 groups): the same counts group by group
+    got = pdb.position_bias_from_db(eng, "llmfao", by="annotator")
+    want = position_bias(files, by="annotator_id").rename(columns={"annotator_id": "group"})
+    _same(got, want.sort_values("group"), ["share", "n", "successes", "p_value"], keys=["group"])
+
+
+def test_llmfao_by_category_db_equals_file_path(llmfao_db):
+    eng, files, pairs, _ = llmfao_db
+    j = files.merge(pairs[["pair_id", "category"]], on="pair_id").rename(columns={"category": "group"})
+    got = pdb.agreement_from_db(eng, "llmfao", by="category", n_boot=100, seed=1)
+    want = agreement(j, by="group", n_boot=100, seed=1)
+    _same(got.sort_values(["group", "metric"]), want.sort_values(["group", "metric"]),
+          ["value", "ci_low", "ci_high", "n", "n_judgments"], keys=["group", "metric"])
+    assert got["group"].nunique() == pairs["category"].nunique() > 1
+    _same(pdb.length_bias_from_db(eng, "llmfao", by="category"),
+          length_bias(j, pairs, by="group"), ["share", "n", "successes"], keys=["group"])
+
+
+def test_small_project_by_dimension_week_and_filters(pref):
+    d, url = pref
+    eng = make_engine(url, read_only=True)
+    files = read_judgments(d / "judgments.parquet", columns={"worker": "annotator_id"})
+    got = pdb.agreement_from_db(eng, "pp", by="dimension", n_boot=0)
+    want = agreement(files.assign(group=files["dimension"]), by="group", n_boot=0)
+    _same(got, want, ["value", "n", "n_judgments"], keys=["group", "metric"])
+    c = pdb.group_counts_from_db(eng, "pp", by="week")
+    assert c[["group", "n_judgments", "n_pairs", "ties", "pos_n", "pos_first"]].values.tolist() == [
+        ["2026-06-01", 3, 2, 1, 2, 1]]
+    one = pdb.group_counts_from_db(eng, "pp", dimension="helpfulness")
+    assert one[["n_judgments", "n_pairs", "ties"]].values.tolist() == [[2, 1, 1]]
+    assert pdb.group_counts_from_db(eng, "pp", date_from=__import__("datetime").date(2026, 6, 2))["n_judgments"].tolist() == [0]
+    # length bias: p1 a='hello' (5) vs b='hi there' (8), p2 'x y' vs 'z': non-tie judgments u1 a on p1, u1 b on p2
+    lb = pdb.length_bias_from_db(eng, "pp")
+    assert lb[["n", "successes"]].values.tolist() == [[2, 0]]
+    with pytest.raises(ValueError, match="unknown by 'team'"):
+        pdb.agreement_from_db(eng, "pp", by="team")
+    eng.dispose()

@@ -20,7 +20,7 @@ from analytics.metrics.results import wilson_interval
 from analytics.kinds.preference._boot import by_list, group_codes
 from analytics.kinds.preference.shapes import check_judgments, check_pairs
 
-__all__ = ["binom_p_half", "holm", "position_bias", "length_bias", "judge_bias"]
+__all__ = ["binom_p_half", "holm", "shares_from_counts", "position_bias", "length_bias", "judge_bias"]
 
 _COLS = ("share", "ci_low", "ci_high", "n", "successes", "p_value", "reason")
 
@@ -51,6 +51,13 @@ def holm(p) -> np.ndarray:
 def _shares(success: np.ndarray, g: np.ndarray, keys: pd.DataFrame, why: str) -> pd.DataFrame:
     n = np.bincount(g, minlength=len(keys)).astype(np.int64)
     k = np.bincount(g, weights=success.astype(float), minlength=len(keys)).astype(np.int64)
+    return shares_from_counts(k, n, keys, why)
+
+
+def shares_from_counts(k, n, keys: pd.DataFrame, why: str) -> pd.DataFrame:
+    """``keys`` + share columns from ``k`` successes in ``n`` trials per group (file and database paths)."""
+    k = np.asarray(k, dtype=np.int64)
+    n = np.asarray(n, dtype=np.int64)
     lo, hi = wilson_interval(k, n)
     f = keys.copy().reset_index(drop=True)
     with np.errstate(invalid="ignore", divide="ignore"):

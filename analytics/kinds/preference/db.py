@@ -1,0 +1,119 @@
+"""The preference metrics from the database: SQL sufficient statistics (``sql/preference_*.sql``), Python finish.
+
+The SQL returns small frames -- per (group, pair bucket) agreement statistics (at most 64 rows a group) and
+per-group counts -- and the same finishing code as the file path computes the figures, so the database and the
+files give the same values and intervals (same seed; up to the order of floating-point sums).
+
+``by``: ``None`` (one group), ``'dimension'``, ``'annotator'``, ``'week'`` (Monday of ``created_at``) or
+``'category'`` (the pair's). Filters: ``project_id`` (required), ``dimension``, ``date_from``, ``date_to``
+(inclusive days of the judgment's ``created_at``), ``team`` (the judge's).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from analytics.db import query_df
+from analytics.kinds.preference import agreement as ag
+from analytics.kinds.preference._boot import _BUCKET_IDS, N_BUCKETS
+from analytics.kinds.preference.bias import shares_from_counts
+from analytics.metrics.results import wilson_interval
+
+__all__ = ["BY_CHOICES", "agreement_from_db", "group_counts_from_db", "tie_rate_from_db", "position_bias_from_db",
+           "length_bias_from_db", "summary_from_db"]
+
+BY_CHOICES = (None, "dimension", "annotator", "week", "category")
+
+
+def _params(project_id: str, by: str | None, dimension: str | None, date_from: dt.date | None,
+            date_to: dt.date | None, team: str | None) -> dict:
+    if by not in BY_CHOICES:
+        raise ValueError(f"unknown by {by!r}; choose one of {', '.join(b for b in BY_CHOICES if b)} (or None)")
+    return {"project_id": project_id, "by": by or "none", "dimension": dimension, "date_from": date_from,
+            "date_to": date_to, "team": team}
+
+
+def _keys(grp: pd.Series, by: str | None) -> pd.DataFrame:
+    """Key frame of the groups (column ``group``; no column for ``by=None``, like the file path's)."""
+    if by is None:
+        return pd.DataFrame(index=range(1))
+    return pd.DataFrame({"group": grp.to_numpy()})
+
+
+def agreement_from_db(engine, project_id: str, by: str | None = None, dimension: str | None = None,
+                      date_from=None, date_to=None, team=None, metrics=ag.AGREEMENT_METRICS, n_boot: int = 1000,
+                      seed: int = 0) -> pd.DataFrame:
+    """Agreement per group from ``sql/preference_agreement_stats.sql``: the long frame of
+    :func:`analytics.kinds.preference.agreement.agreement_from_stats` (``group`` column with ``by``)."""
+    params = _params(project_id, by, dimension, date_from, date_to, team)
+    df = query_df(engine, "preference_agreement_stats", **params)
+    if by is not None:
+        df = df[df["grp"].notna()]
+    groups = pd.Series(sorted(df["grp"].dropna().unique().tolist()) if by is not None else [None], dtype=object)
+    cube = np.zeros((len(groups), N_BUCKETS, len(ag._STATS)))
+    if len(df):
+        g = pd.Index(groups).get_indexer(df["grp"]) if by is not None else np.zeros(len(df), dtype=np.int64)
+        b = np.searchsorted(_BUCKET_IDS, df["bucket"].to_numpy(dtype=np.int64))
+        np.add.at(cube, (g, b), df[list(ag._STATS)].to_numpy(dtype=np.float64))
+    if by is not None and not len(groups):
+        return pd.DataFrame(columns=["group", "metric", "value", "ci_low", "ci_high", "n", "n_judgments", "reason"])
+    return ag.agreement_from_stats(cube, _keys(groups, by), list(metrics), n_boot, seed)
+
+
+def group_counts_from_db(engine, project_id: str, by: str | None = None, dimension: str | None = None,
+                         date_from=None, date_to=None, team=None) -> pd.DataFrame:
+    """``sql/preference_group_counts.sql``: one row a group (``group`` column with ``by``; NULL groups dropped)."""
+    df = query_df(engine, "preference_group_counts", **_params(project_id, by, dimension, date_from, date_to, team))
+    if by is None:
+        df = df.drop(columns="grp")
+        if df.empty:
+            df = pd.DataFrame([{c: 0 for c in df.columns}])
+        return df.reset_index(drop=True)
+    return df[df["grp"].notna()].rename(columns={"grp": "group"}).sort_values("group").reset_index(drop=True)
+
+
+def _keyed(counts: pd.DataFrame) -> pd.DataFrame:
+    return counts[["group"]].copy() if "group" in counts.columns else pd.DataFrame(index=range(len(counts)))
+
+
+def tie_rate_from_db(engine, project_id: str, by: str | None = None, counts: pd.DataFrame | None = None,
+                     **filters) -> pd.DataFrame:
+    """Share of tie judgments per group with a Wilson interval (columns of ``signal.tie_rate``)."""
+    c = counts if counts is not None else group_counts_from_db(engine, project_id, by, **filters)
+    n, k = c["n_judgments"].to_numpy(np.int64), c["ties"].to_numpy(np.int64)
+    lo, hi = wilson_interval(k, n)
+    f = _keyed(c)
+    f["value"] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+    f["ci_low"], f["ci_high"], f["n"], f["ties"] = np.atleast_1d(lo), np.atleast_1d(hi), n, k
+    return f
+
+
+def position_bias_from_db(engine, project_id: str, by: str | None = None, counts: pd.DataFrame | None = None,
+                          **filters) -> pd.DataFrame:
+    """Share choosing the first-shown response (columns of ``bias.position_bias``)."""
+    c = counts if counts is not None else group_counts_from_db(engine, project_id, by, **filters)
+    return shares_from_counts(c["pos_first"].to_numpy(), c["pos_n"].to_numpy(), _keyed(c),
+                              "no non-tie judgment with a position")
+
+
+def length_bias_from_db(engine, project_id: str, by: str | None = None, counts: pd.DataFrame | None = None,
+                        **filters) -> pd.DataFrame:
+    """Share choosing the longer response (columns of ``bias.length_bias``)."""
+    c = counts if counts is not None else group_counts_from_db(engine, project_id, by, **filters)
+    return shares_from_counts(c["len_longer"].to_numpy(), c["len_n"].to_numpy(), _keyed(c),
+                              "no non-tie judgment of a pair with differing lengths")
+
+
+def summary_from_db(engine, project_id: str, by: str | None = None, n_boot: int = 1000, seed: int = 0,
+                    **filters) -> dict:
+    """Every database figure of one call: ``counts, agreement, tie_rate, position_bias, length_bias`` frames."""
+    counts = group_counts_from_db(engine, project_id, by, **filters)
+    return {
+        "counts": counts,
+        "agreement": agreement_from_db(engine, project_id, by, n_boot=n_boot, seed=seed, **filters),
+        "tie_rate": tie_rate_from_db(engine, project_id, by, counts=counts),
+        "position_bias": position_bias_from_db(engine, project_id, by, counts=counts),
+        "length_bias": length_bias_from_db(engine, project_id, by, counts=counts),
+    }
