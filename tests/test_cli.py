@@ -331,3 +331,39 @@ def test_cli_writes_reports_and_rejects_unknown_names(tiny_db, tmp_path, capsys)
         assert main(["report", args[0], "--db", url, *args[1:], "--out", str(target)]) == 2, args
         assert message in capsys.readouterr().err, args
         assert not target.exists()
+
+
+# ------------------------------------------------------------------------------------------ one reader (issue 8)
+def test_one_reader_na_is_a_label_and_only_empty_cells_are_missing(capsys, tmp_path):
+    """The three file commands share analytics.io.files.read_table. A label written ``NA`` is a label: this
+    CHANGES ``labelqa agreement``, which used to read it as a missing rating (pandas' default NA strings)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    a, b = ["NA", "x", "y", "NA", "x", "y"], ["NA", "x", "y", "x", "x", ""]  # B's last cell is empty: missing
+    rows = [(f"i{k}", w, lab) for w, labs in (("A", a), ("B", b)) for k, lab in enumerate(labs)]
+    path = tmp_path / "na.csv"
+    path.write_text("item_id,annotator_id,label\n" + "".join(f"{i},{w},{lab}\n" for i, w, lab in rows))
+    code, out, _ = run(capsys, "agreement", str(path), "--metric", "cohen", "--json", "--n-boot", "0")
+    res = json.loads(out)
+    # 11 ratings (the empty cell is missing), 5 items rated by both (10 paired ratings); before this reader NA
+    # was missing too: only i1, i2, i4 were rated by both (6 paired ratings)
+    assert code == 0 and (res["n_annotations"], res["n_items"]) == (10, 5)
+    assert res["value"] == pytest.approx(cohen_kappa_score(a[:5], b[:5]), abs=1e-12)
+    code, out, _ = run(capsys, "consensus", str(path), "--out", str(tmp_path / "c.csv"))
+    got = pd.read_csv(tmp_path / "c.csv", dtype=str, keep_default_na=False)
+    assert code == 0 and got.set_index("item_id")["label"].to_dict()["i0"] == "NA"
+    gold = tmp_path / "gold.csv"
+    gold.write_text("item_id,label\ni0,NA\ni3,NA\n")
+    code, out, _ = run(capsys, "accuracy", str(path), "--gold", str(gold), "--json")
+    assert code == 0 and json.loads(out)["n"] == 4 and json.loads(out)["value"] == pytest.approx(3 / 4)
+    # the same data as Parquet (nulls for the empty cell) gives the same answers
+    pq = tmp_path / "na.parquet"
+    pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]).to_parquet(pq)
+    code, out2, _ = run(capsys, "agreement", str(pq), "--metric", "cohen", "--json", "--n-boot", "0")
+    assert code == 0 and json.loads(out2) == res
+
+
+@pytest.mark.parametrize("command", ["agreement", "accuracy", "consensus"])
+def test_help_states_the_missing_value_rule(capsys, command):
+    code, out, _ = run_exit(capsys, command, "--help")
+    assert code == 0 and "only an empty cell is missing" in " ".join(out.split())

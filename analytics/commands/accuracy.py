@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,6 +28,7 @@ import pandas as pd
 from analytics import kinds
 from analytics.accuracy import accuracy_by, stratified_accuracy
 from analytics.frames import require_columns
+from analytics.io.files import MISSING_RULE, read_table
 
 _FIELDS = ("value", "ci_low", "ci_high", "n")
 
@@ -39,7 +39,8 @@ def _file_kinds() -> list[str]:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("accuracy", help="accuracy against gold (Wilson intervals; post-stratified with --strata)",
-                       description="Accuracy of annotations against gold labels. FILE/GOLD/POP are CSV or Parquet.")
+                       description="Accuracy of annotations against gold labels. FILE/GOLD/POP are CSV or Parquet. "
+                                   f"Missing values: {MISSING_RULE}.")
     p.add_argument("file", metavar="FILE", help="annotations: item_id, annotator_id, label (+ grouping columns)")
     p.add_argument("--gold", required=True, metavar="GOLD", help="gold labels: item_id, label")
     p.add_argument("--kind", default=kinds.DEFAULT_KIND, choices=_file_kinds(),
@@ -53,20 +54,6 @@ def add_parser(sub) -> None:
     p.add_argument("--small-n", type=int, help="flag estimates with fewer scored annotations (default 30)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
-
-
-def read_table(path: str, what: str) -> pd.DataFrame:
-    """Read a CSV or Parquet file with every column as text (ids stay ids)."""
-    f = Path(path)
-    if not f.is_file():
-        raise FileNotFoundError(f"{what} file not found: {path}")
-    suffix = f.suffix.lower()
-    if suffix == ".parquet" or suffix == ".pq":
-        return pd.read_parquet(f).astype("str")  # missing values stay missing
-    if suffix in (".csv", ".txt", ".tsv"):
-        return pd.read_csv(f, dtype=str, keep_default_na=False, na_values=[""],
-                           sep="\t" if suffix == ".tsv" else ",")
-    raise ValueError(f"{what} file {path}: unknown format {suffix or '(no extension)'!r}; use .csv or .parquet")
 
 
 def _clean(x: Any) -> Any:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +30,7 @@ from analytics import agreement as ag
 from analytics import kinds
 from analytics.commands import _text
 from analytics.frames import require_columns
+from analytics.io.files import MISSING_RULE, read_table
 
 CLI_METRICS = ("percent", "cohen", "fleiss", "krippendorff", "gwet_ac1", "scott_pi")
 
@@ -47,7 +47,8 @@ def add_parser(sub) -> None:
                                    "or the kind's columns (spans: item_id, annotator_id, start, end, label; "
                                    "boxes: item_id, annotator_id, label, x, y, width, height; multilabel: "
                                    "item_id, annotator_id, label, one row per chosen label). Rows are counted "
-                                   "from 1 at the first data row.")
+                                   f"from 1 at the first data row. Missing values: {MISSING_RULE}; a CSV label "
+                                   "'NA' is a label, not a missing rating.")
     p.add_argument("file", help="CSV or Parquet file (item_id, annotator_id, label, + grouping columns)")
     p.add_argument("--kind", default=kinds.DEFAULT_KIND, choices=_file_kinds(),
                    help=f"annotation kind of FILE (default {kinds.DEFAULT_KIND})")
@@ -84,13 +85,8 @@ def _check_options(args) -> None:
 
 
 def _read(path: str) -> pd.DataFrame:
-    f = Path(path)
-    if not f.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
-    if f.suffix.lower() in (".parquet", ".pq"):
-        return pd.read_parquet(f)
-    # ids and labels as text: '007' stays '007' (as in the database); missing cells are missing ratings
-    return pd.read_csv(f, dtype=str, sep="\t" if f.suffix.lower() == ".tsv" else ",")
+    """The shared reader (:mod:`analytics.io.files`): text columns, only an empty cell is a missing rating."""
+    return read_table(path, "annotations")
 
 
 def _jsonable(v: Any) -> Any:

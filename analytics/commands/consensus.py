@@ -1,27 +1,30 @@
 """``labelqa consensus FILE --method {majority,dawid_skene} --out OUT.csv [--annotators-out A.csv]
-[--tie lowest|random] [--max-iter N]``: consensus labels of a CSV of annotations.
+[--tie lowest|random] [--max-iter N]``: consensus labels of a CSV (or Parquet) file of annotations.
 
-FILE has columns ``item_id, annotator_id, label`` (extra columns are ignored; values are read as text so ids
-such as ``007`` survive). OUT gets ``item_id, label, confidence`` (majority: the winning label's share of votes;
+FILE has columns ``item_id, annotator_id, label`` (extra columns are ignored), read by the shared reader
+:func:`analytics.io.files.read_table` (values as text so ids such as ``007`` survive; only an empty cell is
+missing). OUT gets ``item_id, label, confidence`` (majority: the winning label's share of votes;
 Dawid-Skene: its posterior probability). A gets ``annotator_id, estimated_accuracy, n_annotations``
 (majority: the share of the annotator's labels that agree with the consensus label; Dawid-Skene: the
 gold-free estimate ``sum_k prior_k * confusion[a, k, k]``). User errors exit 2 with one line on stderr.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 
 from analytics.cli import UsageError
 from analytics.consensus import DawidSkene, majority_vote
 from analytics.frames import ANNOTATION_COLUMNS
+from analytics.io.files import MISSING_RULE, file_row, read_table, require_file_columns
 from analytics.render.csv import write_csv
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("consensus", help="consensus labels (majority vote or Dawid-Skene) of an annotations CSV")
-    p.add_argument("file", help="CSV with item_id, annotator_id, label")
+    p = sub.add_parser("consensus", help="consensus labels (majority vote or Dawid-Skene) of an annotations CSV",
+                       description="Consensus labels of FILE (CSV or Parquet: item_id, annotator_id, label). "
+                                   f"Missing values: {MISSING_RULE}; rows with an empty label are skipped.")
+    p.add_argument("file", help="CSV or Parquet with item_id, annotator_id, label")
     p.add_argument("--method", choices=("majority", "dawid_skene"), default="majority")
     p.add_argument("--out", required=True, help="output CSV: item_id, label, confidence")
     p.add_argument("--annotators-out", help="optional CSV: annotator_id, estimated_accuracy, n_annotations")
@@ -33,22 +36,17 @@ def add_parser(sub) -> None:
 
 
 def _read(path: str) -> pd.DataFrame:
-    f = Path(path)
-    if not f.is_file():
-        raise UsageError(f"no such file: {path}")
-    try:
-        df = pd.read_csv(f, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path} as CSV: {str(exc).splitlines()[0]}") from None
-    missing = [c for c in ANNOTATION_COLUMNS if c not in df.columns]
-    if missing:
-        raise UsageError(f"{path} is missing column(s) {', '.join(missing)}; it has {', '.join(df.columns)}")
+    """The shared reader (:mod:`analytics.io.files`): text columns, only an empty cell is missing."""
+    df = read_table(path, "annotations")
+    require_file_columns(df, ANNOTATION_COLUMNS, path, "annotations")
     df = df[list(ANNOTATION_COLUMNS)]
     if df["item_id"].isna().any() or df["annotator_id"].isna().any():
-        raise UsageError(f"{path} has rows with an empty item_id or annotator_id")
+        bad = df["item_id"].isna() | df["annotator_id"].isna()
+        raise UsageError(f"annotations file {path}: row {file_row(bad.to_numpy().argmax())} has an empty item_id "
+                         "or annotator_id")
     df = df[df["label"].notna()]
     if df.empty:
-        raise UsageError(f"{path} has no labelled rows")
+        raise UsageError(f"annotations file {path} has no labelled rows")
     return df
 
 

@@ -37,7 +37,7 @@ def read_table(path, what: str = "input") -> pd.DataFrame:
     """``path`` as a frame of text columns (missing = empty cell), index 0..n-1 in file order."""
     f = Path(path)
     if not f.is_file():
-        raise FileNotFoundError(f"{what} file not found: {path}")
+        raise FileNotFoundError(f"{what} file not found (no such file): {path}")
     suffix = _suffix(f)
     if suffix in (".parquet", ".pq"):
         try:
@@ -51,7 +51,7 @@ def read_table(path, what: str = "input") -> pd.DataFrame:
             df = pd.read_csv(f, dtype=str, keep_default_na=False, na_values=[""],
                              sep="\t" if suffix.startswith(".tsv") else ",")
         except pd.errors.EmptyDataError:
-            raise ValueError(f"{what} file {path} is empty (no header row)") from None
+            raise ValueError(f"cannot read {what} file {path}: it is empty (no header row)") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise ValueError(f"cannot read {what} file {path} as CSV: {str(exc).splitlines()[0]}") from None
     else:
