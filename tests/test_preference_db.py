@@ -303,3 +303,23 @@ def test_small_project_by_dimension_week_and_filters(pref):
     with pytest.raises(ValueError, match="unknown by 'team'"):
         pdb.agreement_from_db(eng, "pp", by="team")
     eng.dispose()
+
+
+def test_llmfao_transitivity_and_bradley_terry_db_equal_file_path(llmfao_db, capsys):
+    from analytics.kinds.preference.consistency import bradley_terry, transitivity
+
+    eng, files, pairs, _ = llmfao_db
+    judged = files.merge(pairs[["pair_id", "response_a", "response_b"]], on="pair_id")
+    s = pdb.summary_from_db(eng, "llmfao", n_boot=100, seed=2)
+    want_t = transitivity(judged)
+    _same(s["transitivity"], want_t, ["n_objects", "triads", "cyclic_triads", "cycle_rate"])
+    want_bt = bradley_terry(judged, n_boot=100, seed=2)
+    _same(s["bradley_terry"], want_bt, ["score", "ci_low", "ci_high", "rank", "wins", "losses", "ties"],
+          keys=["object"])
+    assert len(want_bt) == 59  # LLMFAO compares 59 models
+    with capsys.disabled():
+        t = s["transitivity"].iloc[0]
+        print(f"\nLLMFAO DB path: {int(t['n_objects'])} models, triads {int(t['triads'])}, cyclic "
+              f"{int(t['cyclic_triads'])}, cycle rate {t['cycle_rate']:.4f}; BT top: "
+              + ", ".join(f"{r.object} {r.score:.4f} [{r.ci_low:.4f}, {r.ci_high:.4f}]"
+                          for r in s["bradley_terry"].head(3).itertuples()))

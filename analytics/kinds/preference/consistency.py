@@ -23,7 +23,8 @@ import pandas as pd
 
 from analytics.kinds.preference._boot import N_BUCKETS, boot_weights, by_list, group_codes, pair_bucket
 
-__all__ = ["win_tensor", "transitivity", "bradley_terry", "mm_fit"]
+__all__ = ["win_tensor", "win_tensor_from_counts", "transitivity", "transitivity_from_wins", "bradley_terry",
+           "bradley_terry_from_wins", "mm_fit"]
 
 
 def win_tensor(judged: pd.DataFrame, by=None, ties: str = "half", buckets: bool = False):
@@ -61,9 +62,38 @@ def win_tensor(judged: pd.DataFrame, by=None, ties: str = "half", buckets: bool 
     return win, objects, keys, tie
 
 
+def win_tensor_from_counts(counts: pd.DataFrame, key_col: str | None = None, buckets: bool = False):
+    """``win_tensor`` from vote counts per (group, [bucket,] response_a, response_b): columns ``n_a, n_b, n_tie``,
+    ``bucket`` (0..63) with ``buckets``, ``key_col`` naming the group column (None: one group). Returns
+    ``(win, tie, objects, keys)`` with ties dropped from ``win`` (the database path's input)."""
+    d = counts[counts["response_a"].notna() & counts["response_b"].notna()]
+    if key_col is None:
+        g, keys = np.zeros(len(d), dtype=np.int64), pd.DataFrame(index=range(1))
+    else:
+        g, keys = group_codes(d, [key_col])
+    objects = pd.Index(np.unique(np.concatenate([d["response_a"].astype(str), d["response_b"].astype(str)])))
+    ia = objects.get_indexer(d["response_a"].astype(str))
+    ib = objects.get_indexer(d["response_b"].astype(str))
+    bk = d["bucket"].to_numpy(dtype=np.int64) if buckets else np.zeros(len(d), dtype=np.int64)
+    shape = (len(keys), N_BUCKETS if buckets else 1, len(objects), len(objects))
+    win, tie = np.zeros(shape), np.zeros(shape)
+    np.add.at(win, (g, bk, ia, ib), d["n_a"].to_numpy(float))
+    np.add.at(win, (g, bk, ib, ia), d["n_b"].to_numpy(float))
+    np.add.at(tie, (g, bk, ia, ib), d["n_tie"].to_numpy(float))
+    np.add.at(tie, (g, bk, ib, ia), d["n_tie"].to_numpy(float))
+    if not buckets:
+        win, tie = win[:, 0], tie[:, 0]
+    return win, tie, objects, keys
+
+
 def transitivity(judged: pd.DataFrame, by=None) -> pd.DataFrame:
     """``triads, cyclic_triads, cycle_rate`` of the majority preference graph, per group."""
     win, objects, keys, _ = win_tensor(judged, by, ties="drop")
+    return transitivity_from_wins(win, objects, keys)
+
+
+def transitivity_from_wins(win: np.ndarray, objects: pd.Index, keys: pd.DataFrame) -> pd.DataFrame:
+    """:func:`transitivity` from win matrices ``(G, O, O)`` (ties dropped)."""
     A = (win > np.swapaxes(win, 1, 2)).astype(float)
     U = np.maximum(A, np.swapaxes(A, 1, 2))
     tri = np.einsum("gii->g", U @ U @ U) / 6
@@ -104,6 +134,14 @@ def bradley_terry(judged: pd.DataFrame, by=None, ties: str = "half", n_boot: int
     """
     win_b, objects, keys, tie_b = win_tensor(judged, by, ties=ties if ties != "count" else "drop", buckets=True)
     raw, _, _, tie_raw = win_tensor(judged, by, ties="drop", buckets=False)
+    return bradley_terry_from_wins(win_b, raw, tie_raw, objects, keys, n_boot, seed, confidence)
+
+
+def bradley_terry_from_wins(win_b: np.ndarray, raw: np.ndarray, tie_raw: np.ndarray, objects: pd.Index,
+                            keys: pd.DataFrame, n_boot: int = 200, seed: int = 0,
+                            confidence: float = 0.95) -> pd.DataFrame:
+    """:func:`bradley_terry` from per-bucket win matrices ``(G, 64, O, O)`` (with the ties rule applied) and the
+    raw win / tie matrices ``(G, O, O)`` (the database path's input)."""
     score = mm_fit(win_b.sum(1))
     W = boot_weights(n_boot, seed)
     lo = hi = np.full_like(score, np.nan)

@@ -19,10 +19,14 @@ from analytics.db import query_df
 from analytics.kinds.preference import agreement as ag
 from analytics.kinds.preference._boot import _BUCKET_IDS, N_BUCKETS
 from analytics.kinds.preference.bias import shares_from_counts
+from analytics.kinds.preference.consistency import (
+    bradley_terry_from_wins, transitivity_from_wins, win_tensor_from_counts,
+)
 from analytics.metrics.results import wilson_interval
 
 __all__ = ["BY_CHOICES", "agreement_from_db", "group_counts_from_db", "tie_rate_from_db", "position_bias_from_db",
-           "length_bias_from_db", "summary_from_db"]
+           "length_bias_from_db", "object_votes_from_db", "transitivity_from_db", "bradley_terry_from_db",
+           "summary_from_db"]
 
 BY_CHOICES = (None, "dimension", "annotator", "week", "category")
 
@@ -106,11 +110,48 @@ def length_bias_from_db(engine, project_id: str, by: str | None = None, counts: 
                               "no non-tie judgment of a pair with differing lengths")
 
 
+def object_votes_from_db(engine, project_id: str, by: str | None = None, dimension: str | None = None,
+                         date_from=None, date_to=None, team=None) -> pd.DataFrame:
+    """``sql/preference_object_votes.sql`` with ``bucket`` as the 0..63 rank and ``group`` (with ``by``)."""
+    df = query_df(engine, "preference_object_votes", **_params(project_id, by, dimension, date_from, date_to, team))
+    df["bucket"] = np.searchsorted(_BUCKET_IDS, df["bucket"].to_numpy(dtype=np.int64))
+    if by is None:
+        return df.drop(columns="grp")
+    return df[df["grp"].notna()].rename(columns={"grp": "group"}).reset_index(drop=True)
+
+
+def transitivity_from_db(engine, project_id: str, by: str | None = None, votes: pd.DataFrame | None = None,
+                         **filters) -> pd.DataFrame:
+    """Cycles of the majority preference graph of the compared objects (columns of ``consistency.transitivity``)."""
+    v = votes if votes is not None else object_votes_from_db(engine, project_id, by, **filters)
+    win, _tie, objects, keys = win_tensor_from_counts(v, "group" if by else None)
+    return transitivity_from_wins(win, objects, keys)
+
+
+def bradley_terry_from_db(engine, project_id: str, by: str | None = None, votes: pd.DataFrame | None = None,
+                          ties: str = "half", n_boot: int = 200, seed: int = 0, **filters) -> pd.DataFrame:
+    """Bradley-Terry leaderboard (columns of ``consistency.bradley_terry``) from the object vote counts."""
+    if ties not in ("half", "drop", "count"):
+        raise ValueError(f"unknown ties rule {ties!r}; choose half, drop or count")
+    v = votes if votes is not None else object_votes_from_db(engine, project_id, by, **filters)
+    key = "group" if by else None
+    win_b, tie_b, objects, keys = win_tensor_from_counts(v, key, buckets=True)
+    raw, tie_raw, _, _ = win_tensor_from_counts(v, key)
+    if ties == "half":
+        win_b = win_b + tie_b / 2
+    return bradley_terry_from_wins(win_b, raw, tie_raw, objects, keys, n_boot, seed)
+
+
 def summary_from_db(engine, project_id: str, by: str | None = None, n_boot: int = 1000, seed: int = 0,
                     **filters) -> dict:
-    """Every database figure of one call: ``counts, agreement, tie_rate, position_bias, length_bias`` frames."""
+    """Every database figure of one call: ``counts, agreement, tie_rate, position_bias, length_bias,
+    transitivity, bradley_terry`` frames."""
     counts = group_counts_from_db(engine, project_id, by, **filters)
+    votes = object_votes_from_db(engine, project_id, by, **filters)
     return {
+        "transitivity": transitivity_from_db(engine, project_id, by, votes=votes),
+        "bradley_terry": bradley_terry_from_db(engine, project_id, by, votes=votes, n_boot=min(n_boot, 200),
+                                               seed=seed),
         "counts": counts,
         "agreement": agreement_from_db(engine, project_id, by, n_boot=n_boot, seed=seed, **filters),
         "tie_rate": tie_rate_from_db(engine, project_id, by, counts=counts),
