@@ -323,3 +323,45 @@ def test_llmfao_transitivity_and_bradley_terry_db_equal_file_path(llmfao_db, cap
               f"{int(t['cyclic_triads'])}, cycle rate {t['cycle_rate']:.4f}; BT top: "
               + ", ".join(f"{r.object} {r.score:.4f} [{r.ci_low:.4f}, {r.ci_high:.4f}]"
                           for r in s["bradley_terry"].head(3).itertuples()))
+
+
+# --------------------------------------------------------------------------------------------------
+# Quality rules judged through analytics.quality
+# --------------------------------------------------------------------------------------------------
+
+def test_llmfao_quality_checks(llmfao_db):
+    from analytics.kinds.preference.rules import checks, deviation
+    from analytics.quality.config import Thresholds
+
+    eng, files, pairs, _ = llmfao_db
+    got = {c.rule: c for c in checks(eng, "llmfao", Thresholds({}), n_boot=200)}
+    assert set(got) == {"preference_agreement", "preference_tie_rate", "preference_position_bias",
+                        "preference_length_bias", "preference_cycle_rate"}
+    assert all(c.scope == "dimension overall" for c in got.values())
+    ties = got["preference_tie_rate"]
+    want = tie_rate(files).iloc[0]
+    assert (ties.value, ties.n) == (pytest.approx(want["value"]), want["n"])
+    # 3,731 ties in 13,209 judgments (28.2%, the crowd's 38.9% diluted by the GPT judges; lower bound 27.5%, above
+    # the 25% warn level and below the 40% limit): warn
+    assert ties.value * ties.n == pytest.approx(3731) and ties.compared == pytest.approx(want["ci_low"])
+    assert 0.25 < ties.compared < 0.40
+    assert (ties.status, ties.outcome, ties.threshold) == ("amber", "warn", "ci_low <= 0.4 (warn > 0.25)")
+    pos = got["preference_position_bias"]
+    p = position_bias(files).iloc[0]
+    assert pos.value == pytest.approx(abs(p["share"] - 0.5)) and pos.n == p["n"]
+    assert pos.compared == pytest.approx(deviation(p["share"], p["ci_low"], p["ci_high"])[1])
+    cyc = got["preference_cycle_rate"]
+    assert (cyc.value, cyc.n) == (pytest.approx(357 / 5970), 5970) and cyc.outcome == "warn"
+    assert got["preference_agreement"].n == 2139
+    # an override moves the limit; the verdict follows
+    strict = {c.rule: c for c in checks(eng, "llmfao", Thresholds({}), n_boot=0,
+                                        overrides={"preference_tie_rate": {"limit": 0.27}})}
+    assert (strict["preference_tie_rate"].outcome, strict["preference_tie_rate"].status) == ("warn", "red"), strict["preference_tie_rate"]
+
+
+def test_deviation_interval():
+    from analytics.kinds.preference.rules import deviation
+
+    assert deviation(0.52, 0.48, 0.56) == pytest.approx((0.02, 0.0, 0.06))
+    assert deviation(0.30, 0.25, 0.35) == pytest.approx((0.20, 0.15, 0.25))
+    assert all(np.isnan(deviation(np.nan, np.nan, np.nan)))

@@ -50,4 +50,5 @@ KIND = KindSpec(
         "report": _M + "report:preference_report",
     },
     commands={"preference": _M + "cli"},
+    rules=_M + "rules:checks",  # position / length bias, tie rate, agreement, cycles judged per dimension
 )
