@@ -49,6 +49,8 @@ CANONICAL_TABLES = (
     "projects", "label_classes", "annotators", "items", "item_attributes", "batches",
     "annotations", "gold_labels", "reviews", "model_runs", "model_metrics", "predictions", "model_scores",
 )
+# Canonical tables added after the first schema (issue 14): databases built before them may lack them.
+LATER_TABLES = ("model_scores",)
 _INCLUDE = re.compile(r"^\s*--\s*@include\s+(\w+)\s*$", re.MULTILINE)
 
 
@@ -198,9 +200,14 @@ def role_can_write(engine: Engine) -> bool | None:
 
 
 def table_counts(con: Engine | Connection) -> dict[str, int]:
-    """Row count of every canonical table (used by tests and ``labelqa info``)."""
+    """Row count of every canonical table (used by tests and ``labelqa info``). A table added after a database was
+    built (:data:`LATER_TABLES`) counts 0 while it is missing; ``labelqa load`` creates it."""
     def _count(c: Connection) -> dict[str, int]:
-        return {t: int(c.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()) for t in CANONICAL_TABLES}
+        from sqlalchemy import inspect
+
+        missing = {t for t in LATER_TABLES if not inspect(c).has_table(t)}
+        return {t: 0 if t in missing else int(c.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one())
+                for t in CANONICAL_TABLES}
     if isinstance(con, Engine):
         with con.connect() as c:
             return _count(c)

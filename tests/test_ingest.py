@@ -147,7 +147,7 @@ def duck_db(tmp_path_factory):
 
 
 SEED_COUNTS = {"projects": 2, "label_classes": 19, "annotators": 1, "items": 5, "item_attributes": 0, "batches": 1,
-               "annotations": 1, "gold_labels": 0, "reviews": 0, "model_runs": 0, "model_metrics": 0, "predictions": 0}
+               "annotations": 1, "gold_labels": 0, "reviews": 0, "model_runs": 0, "model_metrics": 0, "predictions": 0, "model_scores": 0}
 
 
 def _write(path: Path, text_: str) -> Path:
@@ -767,7 +767,7 @@ def test_example_views_map_vendor_tables_onto_canonical_names(request, engine_na
     _run_statements(eng, (SQL_DIR / "views" / "example_vendor.sql").read_text(encoding="utf-8"))
     assert table_counts(eng) == {"projects": 1, "label_classes": 2, "annotators": 2, "items": 2, "item_attributes": 0,
                                  "batches": 0, "annotations": 3, "gold_labels": 1, "reviews": 0, "model_runs": 0,
-                                 "model_metrics": 0, "predictions": 0}
+                                 "model_metrics": 0, "predictions": 0, "model_scores": 0}
     with eng.connect() as c:
         got = [tuple(r) for r in c.execute(text(
             "SELECT a.annotation_id, a.item_id, a.annotator_id, n.team, a.label, a.created_at, a.duration_s, "

@@ -108,3 +108,18 @@ def test_duplicate_class_columns(base):
     d, url = base
     f = _write(d / "scores.parquet", pd.DataFrame({"run_id": "r1", "item_id": ["i1"], "prob_a": [0.5], " prob_a": [0.5]}))
     assert "two columns name the class 'a'" in _refused(url, [f])
+
+
+def test_database_built_before_model_scores_still_reads(tmp_duckdb_url, capsys):
+    """A database from before the table existed: table_counts and labelqa info count it as 0, labelqa load adds it."""
+    from analytics.cli import main
+    from analytics.db import ensure_schema, table_counts
+
+    eng = make_engine(tmp_duckdb_url)
+    ensure_schema(eng)
+    with eng.begin() as c:
+        c.execute(text("DROP TABLE model_scores"))
+    assert table_counts(eng)["model_scores"] == 0
+    eng.dispose()
+    assert main(["info", "--db", tmp_duckdb_url]) == 0
+    assert "error" not in capsys.readouterr().err

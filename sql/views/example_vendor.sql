@@ -96,3 +96,8 @@ CREATE VIEW predictions AS
 SELECT CAST(NULL AS VARCHAR) AS run_id, CAST(NULL AS VARCHAR) AS item_id, CAST(NULL AS VARCHAR) AS predicted_label,
        CAST(NULL AS DOUBLE PRECISION) AS confidence
 FROM vendor_projects WHERE 1 = 0
+;
+CREATE VIEW model_scores AS
+SELECT CAST(NULL AS VARCHAR) AS run_id, CAST(NULL AS VARCHAR) AS item_id, CAST(NULL AS VARCHAR) AS label,
+       CAST(NULL AS DOUBLE PRECISION) AS score
+FROM vendor_projects WHERE 1 = 0
