@@ -114,3 +114,22 @@ CREATE TABLE IF NOT EXISTS model_scores (
     score    DOUBLE PRECISION NOT NULL,   -- P(label | item) under the run's model, in [0, 1]
     PRIMARY KEY (run_id, item_id, label)
 )
+;
+-- Ingest log (issue 14 sec. 4): one row per labelqa load; record = the load's canonical JSON (who, when, files'
+-- SHA-256, rows per table, digests of the loaded annotations / gold / reviews, prev_digest); digest = SHA-256
+-- over the previous load's digest and record (a hash chain). Written by labelqa load only (analytics.io.history).
+CREATE TABLE IF NOT EXISTS ingest_log (
+    load_id    INTEGER PRIMARY KEY,
+    loaded_at  TIMESTAMP NOT NULL,
+    loaded_by  VARCHAR,
+    record     VARCHAR NOT NULL,
+    digest     VARCHAR NOT NULL
+)
+;
+-- Fingerprint of every annotation / gold label / review row as it was loaded (64-bit hash of its canonical text).
+CREATE TABLE IF NOT EXISTS ingest_rows (
+    load_id     INTEGER NOT NULL,
+    table_name  VARCHAR NOT NULL,
+    row_key     VARCHAR NOT NULL,
+    row_hash    BIGINT NOT NULL
+)

@@ -8,18 +8,30 @@ bytes, so it does not depend on row or column order. Per-row fingerprints
 rows were added, deleted or changed and which load they came from. A load's chain digest is
 SHA-256 over the previous chain digest and the load's canonical JSON record, so editing any earlier
 record breaks every later link.
+
+In the database (``sql/schema.sql``: ``ingest_log``, ``ingest_rows``): :func:`append_load` runs inside every
+``labelqa load`` transaction (so a refused load leaves no log entry) and stores the load's record, its chain
+digest and the fingerprint of every loaded annotation, gold label and review (:data:`TRACKED`);
+:func:`verify_db` recomputes the chain and compares the current tables with the fingerprints: rows changed,
+deleted or added outside ``labelqa load`` since (and the load each changed / deleted row came from). Rows that
+were in the database before the first recorded load (e.g. the demo, written directly) count as added.
+Table and column names in the few statements built here are the fixed canonical ones, never user values.
 """
 from __future__ import annotations
 
+import datetime as dt
+import getpass
 import hashlib
 import json
 
 import pandas as pd
 
-__all__ = ["GENESIS", "table_digest", "row_fingerprints", "file_sha256", "load_record", "verify_chain",
-           "diff_rows", "verify"]
+__all__ = ["GENESIS", "TRACKED", "table_digest", "row_fingerprints", "file_sha256", "load_record", "verify_chain",
+           "diff_rows", "verify", "append_load", "verify_db"]
 
 GENESIS = "0" * 64
+#: Tables whose rows the history fingerprints, with their keys.
+TRACKED = {"annotations": ["annotation_id"], "gold_labels": ["item_id"], "reviews": ["review_id"]}
 
 
 def _canonical(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
@@ -53,27 +65,39 @@ def file_sha256(path) -> str:
     return d.hexdigest()
 
 
+def _json(body: dict) -> str:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+
 def _chain(prev: str, body: dict) -> str:
-    return hashlib.sha256((prev + json.dumps(body, sort_keys=True, separators=(",", ":"))).encode()).hexdigest()
+    return hashlib.sha256((prev + _json(body)).encode()).hexdigest()
 
 
 def load_record(load_id: int, tables: dict[str, pd.DataFrame], keys: dict[str, list[str]], prev_digest: str = GENESIS,
-                *, who: str = "", when: str = "", files: dict[str, str] | None = None) -> dict:
-    """One ingest-log record: who/when, file SHA-256s, row counts and digests per table, chained digest."""
+                *, who: str = "", when: str = "", files: dict[str, str] | None = None,
+                counts: dict[str, int] | None = None) -> dict:
+    """One ingest-log record: who/when, file SHA-256s, row counts and digests per table, chained digest.
+    ``counts`` (rows added per table, every table of the load) is recorded when given."""
     body = {"load_id": int(load_id), "who": who, "when": when, "files": dict(sorted((files or {}).items())),
             "tables": {t: {"rows": int(len(f)), "digest": table_digest(f, keys[t])} for t, f in sorted(tables.items())},
             "prev_digest": prev_digest}
+    if counts is not None:
+        body["counts"] = {t: int(n) for t, n in sorted(counts.items())}
     return {**body, "digest": _chain(prev_digest, body)}
 
 
 def verify_chain(records: list[dict]) -> list[int]:
-    """load_ids whose record no longer matches its digest or whose link to the previous load is broken."""
+    """load_ids whose record no longer matches its digest or whose link to the previous load is broken. Links are
+    checked against the previous record's *recomputed* digest, so an edited record breaks every later link even
+    when its own stored digest was recomputed too (only rewriting every later record hides it: keep the newest
+    digest somewhere else, e.g. in the delivery note)."""
     bad, prev = [], GENESIS
     for r in records:  # one step per load (a handful), not per row
         body = {k: v for k, v in r.items() if k != "digest"}
-        if r.get("prev_digest") != prev or _chain(prev, body) != r.get("digest"):
+        now = _chain(r.get("prev_digest") or "", body)
+        if r.get("prev_digest") != prev or now != r.get("digest"):
             bad.append(r["load_id"])
-        prev = r.get("digest")
+        prev = now
     return bad
 
 
@@ -99,4 +123,81 @@ def verify(records: list[dict], stored: dict[str, pd.DataFrame], current: dict[s
         out["tables"][t] = {k: int(len(v)) for k, v in d.items()} | {"details": d}
     out["ok"] = not out["broken_loads"] and all(
         v["added"] == v["deleted"] == v["changed"] == 0 for v in out["tables"].values())
+    return out
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return ""
+
+
+def _select(table: str, source: str) -> str:
+    from analytics.io.ingest.schema import TABLE_COLUMNS
+
+    return f"SELECT {', '.join(TABLE_COLUMNS[table])} FROM {source}"  # fixed canonical names only
+
+
+def append_load(con, duck: bool, sources, staged: set, counts: dict, registered: list,
+                stage_prefix: str = "_lqa_stage_") -> dict:
+    """Append this load to the ingest log (inside the load's transaction): record + chain digest in
+    ``ingest_log``, one fingerprint per loaded row of :data:`TRACKED` tables in ``ingest_rows``. Returns the record."""
+    import pyarrow as pa
+    from sqlalchemy import text
+
+    from analytics.db import sql_text
+    from analytics.io.ingest.checks import _stage
+
+    last = con.execute(text(sql_text("history_last_load"))).fetchone()
+    load_id, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
+    frames = {t: pd.read_sql(text(_select(t, stage_prefix + t)), con) for t in TRACKED if t in staged}
+    when = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    files = {s.name: file_sha256(s.path) for s in sources if s.path.is_file()}
+    rec = load_record(load_id, frames, TRACKED, prev, who=_user(), when=when.isoformat(sep=" "), files=files,
+                      counts=counts)
+    body = {k: v for k, v in rec.items() if k != "digest"}
+    con.execute(text(sql_text("history_insert_load")), {"load_id": load_id, "loaded_at": when,
+                                                          "loaded_by": rec["who"], "record": _json(body),
+                                                          "digest": rec["digest"]})
+    parts = [row_fingerprints(f, TRACKED[t]).rename(columns={TRACKED[t][0]: "row_key"}).assign(table_name=t)
+             for t, f in frames.items() if len(f)]
+    if parts:
+        df = pd.concat(parts, ignore_index=True)
+        tbl = pa.table({"load_id": pa.array([load_id] * len(df), pa.int64()),
+                        "table_name": pa.array(df["table_name"].astype(str).tolist(), pa.string()),
+                        "row_key": pa.array(df["row_key"].astype(str).tolist(), pa.string()),
+                        "row_hash": pa.array(df["row_hash"].to_numpy("int64"), pa.int64())})
+        _stage(con, duck, "_lqa_history_rows", tbl, registered)
+        con.execute(text(sql_text("history_insert_rows")))
+    return rec
+
+
+def verify_db(engine) -> dict:
+    """:func:`verify` against the database: ``ok``, ``broken_loads`` (load ids whose record or link no longer
+    matches), per tracked table ``added`` / ``deleted`` / ``changed`` counts and ``details`` frames, ``n_loads``.
+    Raises ``NoData`` when no load was recorded."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.engine import Engine
+
+    from analytics.db import query_df
+    from analytics.metrics.results import NoData
+
+    if isinstance(engine, Engine):
+        with engine.connect() as con:
+            return verify_db(con)
+    if not inspect(engine).has_table("ingest_log"):
+        raise NoData("no load is recorded: this database has no ingest log yet (labelqa load creates it)")
+    log = query_df(engine, "history_log")
+    if log.empty:
+        raise NoData("no load is recorded in the ingest log (rows written by labelqa load are)")
+    records = [json.loads(r.record) | {"digest": r.digest} for r in log.itertuples()]
+    stored, current = {}, {}
+    for t, key in TRACKED.items():
+        rows = query_df(engine, "history_rows", table_name=t).drop_duplicates("row_key", keep="last")
+        stored[t] = rows.rename(columns={"row_key": key[0]})
+        current[t] = pd.read_sql(text(_select(t, t)), engine)
+    out = verify(records, stored, current, TRACKED)
+    out["n_loads"] = len(records)
+    out["loads"] = log[["load_id", "loaded_at", "loaded_by", "digest"]]
     return out

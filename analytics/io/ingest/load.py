@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from analytics.db import CANONICAL_TABLES, is_duckdb, make_engine, schema_scripts, sql_text
+from analytics.io.history import append_load
 from analytics.io.ingest.checks import _check_duplicates, _check_references, _check_taxonomy, _stage
 from analytics.io.ingest.label_studio import _looks_like_labelstudio, _read_labelstudio
 from analytics.io.ingest.mapping import _normalise_mapping, read_mapping
@@ -197,6 +198,7 @@ def load_files(url_or_engine: str | Engine, paths: str | Path | Sequence[str | P
                     trans.rollback()
                 else:
                     if counts:
+                        append_load(con, duck, sources, staged, counts, registered, _STAGE)  # ingest log, issue 14
                         _run_script(con, "indexes")
                     trans.commit()
             except IngestError:
