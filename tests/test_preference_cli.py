@@ -63,7 +63,7 @@ def test_the_kind_is_registered_and_its_columns_are_the_declared_shapes():
     k = kinds.get("preference")
     assert k.commands == {"preference": "analytics.kinds.preference.cli"}
     assert "preference" in cli.command_modules()
-    assert k.pages == ()
+    assert [p.path for p in k.pages] == ["pages/preference.py"]  # the page landed (tests/test_preference_db.py)
     cols = k.table_columns()
     assert tuple(cols["preference_judgments"]) == shapes.JUDGMENT_COLUMNS + shapes.JUDGMENT_OPTIONAL
     assert tuple(cols["preference_pairs"]) == shapes.PAIR_COLUMNS + shapes.PAIR_OPTIONAL

@@ -365,3 +365,50 @@ def test_deviation_interval():
     assert deviation(0.52, 0.48, 0.56) == pytest.approx((0.02, 0.0, 0.06))
     assert deviation(0.30, 0.25, 0.35) == pytest.approx((0.20, 0.15, 0.25))
     assert all(np.isnan(deviation(np.nan, np.nan, np.nan)))
+
+
+# --------------------------------------------------------------------------------------------------
+# The page (AppTest): numbers with n and intervals; an empty state that says why
+# --------------------------------------------------------------------------------------------------
+
+def _open(url, project, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from analytics.resources import DASHBOARD_APP
+
+    monkeypatch.setenv("LABELQA_DB_URL", url)
+    monkeypatch.delenv("LABELQA_THRESHOLDS", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(DASHBOARD_APP), default_timeout=180)
+    at.query_params["project"] = project
+    at.run()
+    at.switch_page("pages/preference.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[0].value == "Preference judgments"
+    return at
+
+
+def test_page_on_a_preference_project_and_elsewhere(pref, monkeypatch):
+    d, url = pref
+    # one more judge on p2 so that a pair has two verdicts on the default dimension
+    (d / "j.csv").write_text("pair_id,annotator_id,choice,shown_first\np2,u3,b,b\n")
+    load_files(url, [d / "j.csv"])
+    at = _open(url, "pp", monkeypatch)
+    assert [m.value for m in at.metric] == ["2", "4", "2"]
+    dims = at.dataframe[0].value.set_index("dimension")
+    assert dims.loc["overall", "judgments"] == 2 and dims.loc["helpfulness", "judgments"] == 2
+    # overall: u1 b, u3 b on p2 -> agreement 1 (one pair of verdicts); tie rate 0 of 2 with its Wilson interval
+    assert dims.loc["overall", "agreement without ties"] == "1.000 (no interval; n=1 pairs)"  # one pair: no bootstrap
+    assert dims.loc["overall", "tie rate"].startswith("0.0% (") and dims.loc["overall", "tie rate"].endswith("n=2)")
+    rules = at.dataframe[1].value
+    assert set(rules["rule"]) == {"agreement", "tie rate", "position bias", "length bias", "cycle rate"}
+    assert set(rules["subject"]) == {"dimension overall", "dimension helpfulness"}
+    leaderboard = at.dataframe[2].value
+    assert set(leaderboard["object"]) == {"m1", "m2", "m3"} and leaderboard["n"].sum() == 2 * 4
+    # the classification project: an empty state that says why
+    at = _open(url, "cc", monkeypatch)
+    said = " ".join(str(m.value) for m in at.info)
+    assert "Not a preference project" in said and "classification project" in said and not at.dataframe

@@ -25,7 +25,8 @@ from analytics.kinds.preference.consistency import (
 from analytics.metrics.results import wilson_interval
 
 __all__ = ["BY_CHOICES", "agreement_from_db", "group_counts_from_db", "tie_rate_from_db", "position_bias_from_db",
-           "length_bias_from_db", "object_votes_from_db", "transitivity_from_db", "bradley_terry_from_db",
+           "length_bias_from_db", "object_votes_from_db", "project_from_db", "transitivity_from_db",
+           "bradley_terry_from_db",
            "summary_from_db"]
 
 BY_CHOICES = (None, "dimension", "annotator", "week", "category")
@@ -140,6 +141,21 @@ def bradley_terry_from_db(engine, project_id: str, by: str | None = None, votes:
     if ties == "half":
         win_b = win_b + tie_b / 2
     return bradley_terry_from_wins(win_b, raw, tie_raw, objects, keys, n_boot, seed)
+
+
+def project_from_db(engine, project_id: str) -> dict | None:
+    """``task_type, n_pairs, n_judgments, n_dimensions`` of a project (None when the project or the preference
+    tables do not exist: a database made before the kind's tables and opened read-only)."""
+    from sqlalchemy import inspect
+
+    if not inspect(engine).has_table("preference_judgments"):
+        return None
+    df = query_df(engine, "preference_project", project_id=project_id)
+    if df.empty:
+        return None
+    r = df.iloc[0]
+    return {"task_type": str(r["task_type"]), "n_pairs": int(r["n_pairs"]), "n_judgments": int(r["n_judgments"]),
+            "n_dimensions": int(r["n_dimensions"])}
 
 
 def summary_from_db(engine, project_id: str, by: str | None = None, n_boot: int = 1000, seed: int = 0,

@@ -7,7 +7,7 @@ sufficient-statistics queries are ``sql/preference_*.sql``, finished by :mod:`.d
 heavy: everything is a ``"module:attr"`` reference, and ``tests/test_preference_cli.py`` checks that the columns
 here are exactly those of :mod:`.shapes`.
 """
-from analytics.kinds.spec import KindSpec
+from analytics.kinds.spec import KindSpec, PageSpec
 
 _V, _I, _D, _T = "VARCHAR", "INTEGER", "DOUBLE PRECISION", "TIMESTAMP"
 _M = "analytics.kinds.preference."
@@ -51,4 +51,7 @@ KIND = KindSpec(
     },
     commands={"preference": _M + "cli"},
     rules=_M + "rules:checks",  # position / length bias, tie rate, agreement, cycles judged per dimension
+    # one page; it draws for projects of task_type 'preference' and says why it is empty for any other
+    pages=(PageSpec("preference", "pages/preference.py", "Preference judgments", ":material/compare_arrows:",
+                    "preference"),),
 )

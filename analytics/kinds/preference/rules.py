@@ -77,6 +77,10 @@ def deviation(share, lo, hi) -> tuple[float, float, float]:
     return abs(share - 0.5), low, max(d_lo, d_hi)
 
 
+def _why(x) -> str | None:
+    return x if isinstance(x, str) and x else None
+
+
 def checks(engine, project_id: str, thresholds: Thresholds | None = None,
            overrides: Mapping[str, Mapping[str, Any]] | None = None, n_boot: int = 500, seed: int = 0,
            **filters) -> list[Check]:
@@ -95,7 +99,7 @@ def checks(engine, project_id: str, thresholds: Thresholds | None = None,
         if len(a):
             r = a.iloc[0]
             b.add("preference_agreement", subject, r["value"], r["ci_low"], r["ci_high"], r["n"],
-                  note="pairs judged by two or more judges", reason=r["reason"])
+                  note="pairs judged by two or more judges", reason=_why(r["reason"]))
         b.add("preference_tie_rate", subject, row.value, row.ci_low, row.ci_high, row.n)
         for rule, frame, what in (("preference_position_bias", s["position_bias"], "chose the first-shown response"),
                                   ("preference_length_bias", s["length_bias"], "chose the longer response")):
@@ -103,10 +107,10 @@ def checks(engine, project_id: str, thresholds: Thresholds | None = None,
             v, lo, hi = deviation(r["share"], r["ci_low"], r["ci_high"])
             note = (f"{100 * r['share']:.1f}% {what} (95% CI {100 * r['ci_low']:.1f}-{100 * r['ci_high']:.1f}%)"
                     if np.isfinite(r["share"]) else None)
-            b.add(rule, subject, v, lo, hi, r["n"], note=note, reason=r["reason"])
+            b.add(rule, subject, v, lo, hi, r["n"], note=note, reason=_why(r["reason"]))
     tr = s["transitivity"]
     for row in tr.itertuples(index=False):
         g = getattr(row, "group", None)
         b.add("preference_cycle_rate", f"dimension {g}", row.cycle_rate, n=row.triads, kind="proportion",
-              note=f"{int(row.cyclic_triads)} cyclic of {int(row.triads)} decided triads", reason=row.reason)
+              note=f"{int(row.cyclic_triads)} cyclic of {int(row.triads)} decided triads", reason=_why(row.reason))
     return b.checks
