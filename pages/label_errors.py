@@ -17,6 +17,7 @@ from analytics.metrics.review_queue import (
 )
 from analytics.sources.label_errors_db import label_errors_from_db, model_score_runs_from_db
 from analytics.sources.leakage_db import leakage_from_db
+from analytics.io.history import verify_db
 from ui import data
 from ui.charts import forest, heatmap, plotly_chart, rows_height
 from ui.common import (
@@ -49,6 +50,11 @@ def _errors(_engine, db: str, f, run_id: str, filter_by: str, rank_by: str):
 @st.cache_data(ttl=TTL, show_spinner="Checking splits for shared fingerprints...")
 def _leakage(_engine, db: str, f):
     return leakage_from_db(_engine, f)
+
+
+@st.cache_data(ttl=60, show_spinner="Verifying the ingest history (hash chain and row fingerprints)...")
+def _verify(_engine, db: str):
+    return verify_db(_engine)
 
 
 c = ctx()
@@ -179,3 +185,37 @@ else:
               caption="Items per class (with a fingerprint) and those leaking.")
         table(lk.items, "leakage_items", "le_leak_items", height=min(rows_height(len(lk.items)), 420),
               caption="Every leaked item with its key, value and split.")
+
+# -------------------------------------------------------------------------------------------- history
+st.subheader("Ingest history (tamper evidence)")
+if st.toggle("Verify the ingest history", key="le_verify",
+             help="Recomputes the hash chain over every labelqa load and compares every annotation, gold label and "
+                  "review with the fingerprint stored when it was loaded (reads those three tables whole; the "
+                  "whole database, not only this project)."):
+    try:
+        v = _verify(c.engine, c.db)
+    except NoData as e:
+        no_data(e, "Nothing to verify", "Loads made with `labelqa load` are recorded; data written another way "
+                "(e.g. the demo) is not.")
+    else:
+        h1, h2, h3 = st.columns(3)
+        h1.metric("Loads recorded", _count(v["n_loads"]))
+        h2.metric("Hash chain", "intact" if not v["broken_loads"] else "broken",
+                  help="Each load's digest covers the previous one: editing a recorded load breaks every later link.")
+        n_out = sum(t["added"] + t["deleted"] + t["changed"] for t in v["tables"].values())
+        h3.metric("Rows differing from the history", _count(n_out))
+        if v["broken_loads"]:
+            st.error(f"The ingest log was edited: the links of load(s) {', '.join(map(str, v['broken_loads']))} "
+                     "no longer match.")
+        elif n_out == 0:
+            st.success("Every recorded load is intact and every annotation, gold label and review is as loaded.")
+        summary = pd.DataFrame([{"table": t, "added outside labelqa load": r["added"], "deleted": r["deleted"],
+                                 "changed": r["changed"]} for t, r in v["tables"].items()])
+        table(summary, "history_verification", "le_hist",
+              caption=f"Newest digest {v['loads']['digest'].iloc[-1]} (keep it with the delivery: it pins the "
+                      "whole history). Rows present before the first recorded load count as added.")
+        for t, r in v["tables"].items():
+            for what in ("changed", "deleted"):
+                if r[what]:
+                    table(r["details"][what], f"history_{t}_{what}", f"le_hist_{t}_{what}",
+                          caption=f"{t}: {what} rows and the load they came from.")

@@ -122,43 +122,56 @@ def test_page_without_scores_says_what_would_fill_it(tmp_path, monkeypatch):
     assert _metric(at, "Items leaking by content_hash") == "10"
 
 
-def test_findings_in_the_quality_layer(tmp_path):
-    """evaluate(findings=True) lists the planted leakage (10 exact duplicates across splits: fail) and, when the
-    flagged share's lower bound exceeds 5%, the label-error share; a project without either adds nothing."""
+def test_findings_for_the_quality_layer(tmp_path):
+    """label_error_findings (what evaluate(findings=True) appends, analytics.quality.evaluation._label_errors) lists
+    the planted leakage (10 exact duplicates across splits: fail) and the label-error share (15% of the labels were
+    changed at random, so its lower bound exceeds 5%); a project without scores or fingerprints adds nothing."""
     from analytics.metrics.results import wilson_interval
-    from analytics.quality import evaluate
-    from analytics.sources.label_errors_db import LABEL_ERROR_SHARE_LIMIT
+    from analytics.sources.label_errors_db import LABEL_ERROR_SHARE_LIMIT, label_error_findings
 
     url = f"duckdb:///{tmp_path / 'q.duckdb'}"
     _project(tmp_path, url, scores=True)
     eng = make_engine(url, read_only=True)
-    ev = evaluate(eng, "p", findings=True)
+    found = label_error_findings(eng, Filters(project_id="p"))
     ref = label_errors_from_db(eng, Filters(project_id="p"), "r1")
     eng.dispose()
-    leak = [c for c in ev.findings if c.rule == "split_leakage"]
+    leak = [c for c in found if c.rule == "split_leakage"]
     assert [(c.scope, c.value, c.outcome) for c in leak] == [("key content_hash", 10.0, "fail")]
     lo, _ = wilson_interval(len(ref.issues), ref.n_items)
-    le_checks = [c for c in ev.findings if c.rule == "label_errors"]
-    assert lo > LABEL_ERROR_SHARE_LIMIT and len(le_checks) == 1  # 15% of the labels were changed at random
-    for c in le_checks:
-        assert c.value == pytest.approx(len(ref.issues) / ref.n_items) and c.n == 240 and c.outcome == "warn"
-    assert not [c for c in ev.checks if c.rule in ("split_leakage", "label_errors")]  # findings, not gate rules
+    le_checks = [c for c in found if c.rule == "label_errors"]
+    assert lo > LABEL_ERROR_SHARE_LIMIT and len(le_checks) == 1
+    assert le_checks[0].value == pytest.approx(len(ref.issues) / ref.n_items) and le_checks[0].n == 240
+    assert le_checks[0].outcome == "warn" and le_checks[0].ci_low == pytest.approx(lo)
 
-
-def test_findings_become_overview_alerts(tmp_path):
-    from analytics.quality import evaluate
-    from analytics.quality.alerts import alerts
-
-    url = f"duckdb:///{tmp_path / 'a.duckdb'}"
-    _project(tmp_path, url, scores=True)
-    eng = make_engine(url, read_only=True)
-    al = [a for a in alerts(evaluate(eng, "p", findings=True)) if a.finding]
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    url2 = f"duckdb:///{bare / 'b.duckdb'}"
+    pd.DataFrame({"project_id": ["p"], "name": ["P"], "client": ["C"]}).to_csv(bare / "projects.csv", index=False)
+    load_files(url2, [bare / "projects.csv"])
+    eng = make_engine(url2, read_only=True)
+    assert label_error_findings(eng, Filters(project_id="p")) == []
     eng.dispose()
-    texts = {a.page: [] for a in al}
-    for a in al:
-        texts[a.page].append(a.text)
-    le = "\n".join(texts.get("label_errors", []))
-    assert "**Leakage between splits by content_hash**: 10 items share a content_hash with an item of another split" in le
-    assert "**Likely label errors**:" in le and "n = 240" in le
-    assert len(texts["label_errors"]) == 2
-    assert not any("Automation bias:" in a.text for a in al)  # not rendered as the automation-bias finding
+
+
+def test_history_verification_on_the_page(tmp_path, monkeypatch):
+    from sqlalchemy import text
+
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}"
+    _project(tmp_path, url, scores=False)
+    at = _open(url, monkeypatch)
+    at.toggle(key="le_verify").set_value(True).run()
+    assert not at.exception
+    assert _metric(at, "Loads recorded") == "1" and _metric(at, "Hash chain") == "intact"
+    assert _metric(at, "Rows differing from the history") == "0"
+    eng = make_engine(url)
+    with eng.begin() as c:
+        c.execute(text("UPDATE annotations SET label = 'bus' WHERE annotation_id = 'ait0003'"))
+    eng.dispose()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    gc.collect()
+    at.run()
+    assert not at.exception
+    assert _metric(at, "Rows differing from the history") == "1"
+    changed = next(df.value for df in at.dataframe if "load_id" in df.value.columns)
+    assert changed.values.tolist() == [["ait0003", 1]]
