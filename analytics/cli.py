@@ -44,9 +44,57 @@ def command_modules() -> dict[str, str]:
 COMMANDS = tuple(command_modules())
 
 
+class _Parser(argparse.ArgumentParser):
+    """``ArgumentParser`` whose usage errors suggest the option or choice the user probably meant (difflib;
+    argparse's own ``suggest_on_error`` is Python 3.14+). Sub-command parsers are of this class too."""
+
+    def error(self, message: str):
+        hint = suggestion(message, self)
+        super().error(f"{message} ({hint})" if hint else message)
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    return [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for a in parser._actions:
+        if isinstance(a, argparse._SubParsersAction):
+            return dict(a.choices)
+    return {}
+
+
+def suggestion(message: str, parser: argparse.ArgumentParser) -> str:
+    """``did you mean --metric?`` for an unrecognized option or an invalid choice close to a known one, else ``""``."""
+    import difflib
+    import re
+
+    m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if m:
+        choices = re.findall(r"'([^']*)'", m.group(2)) or [c.strip() for c in m.group(2).split(",")]
+        close = difflib.get_close_matches(m.group(1), choices, n=1, cutoff=0.6)
+        return f"did you mean {close[0]!r}?" if close else ""
+    m = re.search(r"unrecognized arguments: (.*)", message)
+    if not m:
+        return ""
+    known = _option_strings(parser)
+    sub = _subparsers(parser).get(getattr(parser, "labelqa_command", None) or "")
+    if sub is not None:
+        known = _option_strings(sub) + known
+    hints = []
+    for token in m.group(1).split():
+        name = token.split("=", 1)[0]
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) if name.startswith("--") else []
+        if close:
+            hints.append((name, close[0]))
+    if len(hints) == 1:
+        return f"did you mean {hints[0][1]}?"
+    return f"did you mean {', '.join(f'{c} for {t}' for t, c in hints)}?" if hints else ""
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``only`` set, just that sub-command's module is imported (fast start-up)."""
-    parser = argparse.ArgumentParser(prog="labelqa", description="Label-quality analytics.")
+    parser = _Parser(prog="labelqa", description="Label-quality analytics.")
     parser.add_argument("--version", action="version", version=f"labelqa {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     modules = command_modules()
@@ -58,6 +106,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(only=argv[0] if argv else None)
+    parser.labelqa_command = argv[0] if argv else None  # for suggestions on an unrecognized option
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -180,6 +180,8 @@ def test_agreement_table_output(capsys, two_raters_csv):
     lines = out.splitlines()
     assert code == 0 and lines[0] == f"Cohen's kappa -- {two_raters_csv}"
     assert lines[1].split()[:1] == ["value"] and lines[2].split()[:3] == ["0.610", "8", "16"]
+    # 8 items < analytics SMALL_N (30): flagged; the interval line says there is none
+    assert lines[2].endswith("small sample (items 8 < 30)") and lines[3] == "interval: none (--n-boot 0)"
 
 
 # ------------------------------------------------------------------------------------------ accuracy
@@ -204,7 +206,18 @@ def test_accuracy_wilson_matches_statsmodels_and_text_output(capsys, two_raters_
     assert wilson(8, 12) == pytest.approx(proportion_confint(8, 12, alpha=0.05, method="wilson"), abs=1e-12)
     code, out, _ = run(capsys, "accuracy", str(two_raters_csv), "--gold", str(gold_csv))
     lo, hi = wilson(8, 12)
-    assert code == 0 and out.strip() == f"accuracy: {8 / 12:.4f}  95% CI [{lo:.4f}, {hi:.4f}]  n=12"
+    # the one text format of agreement and accuracy (analytics/commands/_text.py): title, table, method line
+    assert code == 0 and out.splitlines() == [
+        f"Accuracy against gold -- {two_raters_csv}",
+        "value  95% CI          n   note",
+        f"{8 / 12:.3f}  [{lo:.3f}, {hi:.3f}]  12  small sample (annotations 12 < 30)",
+        "interval: Wilson score 95%; n = annotations scored against gold"]
+    code, out, _ = run(capsys, "agreement", str(two_raters_csv), "--metric", "percent", "--by", "team",
+                       "--n-boot", "0")
+    assert out.splitlines()[1].split() == ["team", "value", "95%", "CI", "n_items", "n_annotations", "note"]
+    code, out, _ = run(capsys, "accuracy", str(two_raters_csv), "--gold", str(gold_csv), "--by", "annotator_id")
+    assert out.splitlines()[1].split() == ["annotator_id", "value", "95%", "CI", "n", "note"]
+    assert out.splitlines()[2].split()[:2] == ["A", f"{5 / 6:.3f}"]
 
 
 # ------------------------------------------------------------------------------------------ consensus
@@ -367,3 +380,73 @@ def test_one_reader_na_is_a_label_and_only_empty_cells_are_missing(capsys, tmp_p
 def test_help_states_the_missing_value_rule(capsys, command):
     code, out, _ = run_exit(capsys, command, "--help")
     assert code == 0 and "only an empty cell is missing" in " ".join(out.split())
+
+
+# ------------------------------------------------------------------------------------------ issue 9 item 14
+def test_agreement_by_week_derived_from_created_at(capsys, tmp_path):
+    # two raters on 6 items; items i0..i2 on Wed 2026-05-27 (week of Mon 05-25), i3..i5 on Mon 2026-06-01
+    days = ["2026-05-27T10:00:00", "2026-05-27 23:59:59", "2026-05-31", "2026-06-01T00:00:00", "2026-06-03",
+            "2026-06-07T12:00:00"]
+    a, b = list("xxyyxy"), list("xyyyxx")
+    rows = [(f"i{k}", w, lab, days[k]) for w, labs in (("A", a), ("B", b)) for k, lab in enumerate(labs)]
+    path = tmp_path / "ts.csv"
+    pd.DataFrame(rows, columns=["item_id", "annotator_id", "label", "created_at"]).to_csv(path, index=False)
+    code, out, err = run(capsys, "agreement", str(path), "--metric", "percent", "--by", "week", "--json",
+                         "--n-boot", "0")
+    assert code == 0, err
+    res = json.loads(out)
+    # week 2026-05-25: agree on i0, i2 (2 of 3); week 2026-06-01: agree on i3, i4 (2 of 3)
+    assert [(r["group"], r["value"], r["n_items"]) for r in res] == [("2026-05-25", 2 / 3, 3), ("2026-06-01", 2 / 3, 3)]
+    explicit = tmp_path / "wk.csv"
+    pd.read_csv(path).assign(week=["2026-05-25"] * 3 + ["2026-06-01"] * 3 + ["2026-05-25"] * 3 + ["2026-06-01"] * 3
+                             ).to_csv(explicit, index=False)
+    code, out2, _ = run(capsys, "agreement", str(explicit), "--metric", "percent", "--by", "week", "--json",
+                        "--n-boot", "0")
+    assert json.loads(out2) == res  # the same as a week column
+    pd.read_csv(path).assign(created_at="yesterday").to_csv(explicit, index=False)
+    code, _, err = run(capsys, "agreement", str(explicit), "--by", "week")
+    assert code == 2 and "row 1, column 'created_at': not a date or timestamp ('yesterday')" in err
+    pd.read_csv(path).drop(columns="created_at").to_csv(explicit, index=False)
+    code, _, err = run(capsys, "agreement", str(explicit), "--by", "week")
+    assert code == 2 and "missing column(s) 'week'" in err
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["agreement", "x.csv", "--metirc", "fleiss"], "unrecognized arguments: --metirc fleiss (did you mean --metric?)"),
+    (["agreement", "x.csv", "--n-bot", "3", "--jsn"], "(did you mean --n-boot for --n-bot, --json for --jsn?)"),
+    (["agreement", "x.csv", "--kind", "box"], "invalid choice: 'box'"),
+    (["agrement", "x.csv"], "(did you mean 'agreement'?)"),
+    (["consensus", "x.csv", "--out", "o.csv", "--method", "dawid"], "(did you mean 'dawid_skene'?)"),
+    (["accuracy", "x.csv", "--gold", "g.csv", "--strat", "label", "--populaton", "p.csv"], "(did you mean --population?)"),  # --strat: an abbreviation
+])
+def test_mistyped_option_or_choice_suggests_the_right_one(capsys, argv, hint):
+    code, out, err = run_exit(capsys, *argv)
+    last = err.rstrip("\n").splitlines()[-1]
+    assert code == 2 and out == "" and hint in last and sum("error:" in x for x in err.splitlines()) == 1
+    if argv[-1] == "box":
+        assert last.endswith("(did you mean 'boxes'?)")
+
+
+def test_no_suggestion_when_nothing_is_close(capsys):
+    code, _, err = run_exit(capsys, "agreement", "x.csv", "--zzzz")
+    assert code == 2 and err.rstrip().endswith("unrecognized arguments: --zzzz")
+
+
+def test_info_lists_the_projects(tiny_db, capsys):
+    url, _, rows = tiny_db
+    code, out, _ = run(capsys, "info", "--db", url, "--json")
+    assert code == 0
+    got = {p["project_id"]: p for p in json.loads(out)["projects"]}
+    project_of = {i["item_id"]: i["project_id"] for i in rows["items"]}
+    for p in rows["projects"]:
+        mine = [a["created_at"] for a in rows["annotations"] if project_of[a["item_id"]] == p["project_id"]]
+        assert got[p["project_id"]] == {
+            "project_id": p["project_id"], "name": p["name"], "client": p["client"], "n_annotations": len(mine),
+            "first_date": min(mine).date().isoformat() if mine else None,
+            "last_date": max(mine).date().isoformat() if mine else None}
+    code, out, _ = run(capsys, "info", "--db", url)
+    lines = out.splitlines()
+    k = lines.index(f"projects ({len(rows['projects'])}):")
+    assert lines[k + 1].split() == ["project_id", "name", "client", "annotations", "first", "last"]
+    first = sorted(got)[0]
+    assert lines[k + 2].split()[0] == first and lines[k + 2].split()[-1] == got[first]["last_date"]

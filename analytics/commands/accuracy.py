@@ -86,10 +86,14 @@ def _with_gold(ann: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
     return ann.merge(g, on="item_id", how="left")
 
 
-def _fmt(rec: dict[str, Any]) -> str:
-    if rec["value"] is None:
-        return f"undefined ({rec.get('reason', 'no data')}), n={rec['n']}"
-    return f"{rec['value']:.4f}  95% CI [{rec['ci_low']:.4f}, {rec['ci_high']:.4f}]  n={rec['n']}"
+def _row(rec: dict[str, Any], small_n: int, group: list[str] = ()) -> list[str]:
+    from analytics.commands import _text
+
+    note = rec.get("reason") or _text.small_note(rec["n"], "annotations", small_n)
+    return [*group, _text.num(rec["value"]), _text.ci(rec["ci_low"], rec["ci_high"]), _text.count(rec["n"]), note]
+
+
+_WILSON = "interval: Wilson score 95%; n = annotations scored against gold"
 
 
 def _run_kind(args) -> int:
@@ -165,11 +169,18 @@ def run(args) -> int:
         if args.json:
             print(json.dumps(recs))
         else:
-            for r in recs:
-                print(f"{args.by}={r['group']}: {_fmt(r)}")
+            from analytics.commands import _text
+            _text.print_table(f"Accuracy against gold by {args.by} -- {args.file}",
+                              [args.by, "value", "95% CI", "n", "note"],
+                              [_row(r, args.small_n, [str(r["group"])]) for r in recs], [_WILSON])
         return 0
     rec = _record(accuracy_by(df, None, small_n=args.small_n).iloc[0])
-    print(json.dumps(rec) if args.json else f"accuracy: {_fmt(rec)}")
+    if args.json:
+        print(json.dumps(rec))
+    else:
+        from analytics.commands import _text
+        _text.print_table(f"Accuracy against gold -- {args.file}", ["value", "95% CI", "n", "note"],
+                          [_row(rec, args.small_n)], [_WILSON])
     return 0
 
 
@@ -203,8 +214,11 @@ def _run_stratified(args, df: pd.DataFrame) -> int:
     if args.json:
         print(json.dumps(out))
     else:
-        print(f"pooled:       {_fmt(pooled)}")
-        print(f"stratified:   {_fmt(strat)}" + (f"  se={strat['se']:.4f}" if strat["se"] is not None else ""))
-        for note in res.notes:
-            print(f"note: {note}")
+        from analytics.commands import _text
+        rows = [["pooled", *_row(pooled, args.small_n)[:2], "", *_row(pooled, args.small_n)[2:]],
+                ["stratified", *_row(strat, args.small_n)[:2], _text.num(strat["se"]), *_row(strat, args.small_n)[2:]]]
+        _text.print_table(f"Accuracy against gold, post-stratified by {col} -- {args.file}",
+                          ["estimate", "value", "95% CI", "se", "n", "note"], rows,
+                          [_WILSON + " (pooled); stratified: normal interval from se"]
+                          + [f"note: {note}" for note in res.notes])
     return 0

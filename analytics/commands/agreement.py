@@ -56,7 +56,8 @@ def add_parser(sub) -> None:
     g.add_argument("--metric", help=f"one of {', '.join(CLI_METRICS)} (default krippendorff)")
     g.add_argument("--level", help="Krippendorff level: nominal, ordinal, interval, ratio")
     g.add_argument("--weights", help="Cohen weights: none, linear, quadratic")
-    g.add_argument("--by", help="a column to group by (one result per group)")
+    g.add_argument("--by", help="a column to group by (one result per group); 'week' without a week column: "
+                                "the Monday of created_at")
     g = p.add_argument_group("spans")
     g.add_argument("--texts", metavar="TEXTS", help="item_id, text (CSV or Parquet); needed by --unit token")
     g.add_argument("--unit", choices=("instance", "token"), help="instance (whole spans, default) or token")
@@ -87,6 +88,23 @@ def _check_options(args) -> None:
 def _read(path: str) -> pd.DataFrame:
     """The shared reader (:mod:`analytics.io.files`): text columns, only an empty cell is a missing rating."""
     return read_table(path, "annotations")
+
+
+def week_of(created_at: pd.Series, path: str) -> pd.Series:
+    """The week of each timestamp as its Monday's ISO date (``2026-05-25``), as the database's
+    ``CAST(date_trunc('week', created_at) AS DATE)``; an empty cell has no week (its row is left out)."""
+    try:
+        ts = pd.to_datetime(created_at, format="ISO8601", errors="coerce")
+    except ValueError:  # offsets that differ between rows: compare in UTC
+        ts = pd.to_datetime(created_at, format="ISO8601", errors="coerce", utc=True)
+    bad = ts.isna() & created_at.notna()
+    if bad.any():
+        pos = int(bad.to_numpy().argmax())
+        raise ValueError(f"{path}: row {pos + 1}, column 'created_at': not a date or timestamp "
+                         f"({created_at.iloc[pos]!r}); --by week derives the week from it")
+    day = ts.dt.normalize()
+    monday = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+    return monday.dt.strftime("%Y-%m-%d").where(ts.notna())
 
 
 def _jsonable(v: Any) -> Any:
@@ -135,6 +153,8 @@ def run(args) -> int:
     if weights and args.metric != "cohen":
         raise ValueError("--weights applies to --metric cohen only")
     df = _read(args.file)
+    if args.by == "week" and "week" not in df.columns and "created_at" in df.columns:
+        df = df.assign(week=week_of(df["created_at"], args.file))
     require_columns(df, ["item_id", "annotator_id", "label", *([args.by] if args.by else [])], args.file)
     numeric_for = f"--level {args.level}" if args.level != "nominal" else (f"--weights {weights}" if weights else None)
     if numeric_for:  # ordered categories: the labels' numeric order (text '10' < '9' would be wrong)
@@ -158,21 +178,14 @@ def run(args) -> int:
 def _print_table(records: list[dict], args, res) -> None:
     name = ag._NAMES[args.metric] + (f" ({args.level})" if args.metric == "krippendorff" else "") + \
         (f" ({args.weights} weights)" if args.metric == "cohen" and args.weights != "none" else "")
-    print(f"{name} -- {args.file}")
-    head = (["group"] if args.by else []) + ["value", "95% CI", "n_items", "n_annotations", "note"]
-    rows = []
-    for r in records:
-        v = "undefined" if r["value"] is None else f"{r['value']:.3f}"
-        ci = "" if r["ci_low"] is None else f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
-        rows.append(([str(r["group"])] if args.by else []) + [v, ci, f"{r['n_items']:,}", f"{r['n_annotations']:,}",
-                                                             r.get("reason", "")])
-    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
-    print("  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-    if args.n_boot > 0:
-        print(f"interval: percentile cluster bootstrap over md5 item buckets, {args.n_boot} replicates, "
-              f"seed {args.seed}")
+    head = ([args.by] if args.by else []) + ["value", "95% CI", "n_items", "n_annotations", "note"]
+    rows = [([str(r["group"])] if args.by else [])
+            + [_text.num(r["value"]), _text.ci(r["ci_low"], r["ci_high"]), _text.count(r["n_items"]),
+               _text.count(r["n_annotations"]), r.get("reason") or _text.small_note(r["n_items"])]
+            for r in records]
+    notes = [f"interval: percentile cluster bootstrap over md5 item buckets, {args.n_boot} replicates, "
+             f"seed {args.seed}" if args.n_boot > 0 else "interval: none (--n-boot 0)"]
+    _text.print_table(f"{name} -- {args.file}", head, rows, notes)
 
 
 # ------------------------------------------------------------------------------------------ other kinds
