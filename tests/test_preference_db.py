@@ -331,7 +331,7 @@ def test_llmfao_transitivity_and_bradley_terry_db_equal_file_path(llmfao_db, cap
 
 def test_llmfao_quality_checks(llmfao_db):
     from analytics.kinds.preference.rules import checks, deviation
-    from analytics.quality.config import Thresholds
+    from analytics.thresholds import Thresholds
 
     eng, files, pairs, _ = llmfao_db
     got = {c.rule: c for c in checks(eng, "llmfao", Thresholds({}), n_boot=200)}
