@@ -222,6 +222,13 @@ def test_multilabel_agreement_cli_equals_nltk_masi_alpha(tmp_path, capsys):
     assert r["overall"]["mean_jaccard"] == pytest.approx(np.mean([len(p & q) / len(p | q) if p | q else 1
                                                                   for p, q in pairs]))
     assert r["overall"]["n_items"] == 25 and r["overall"]["n_pairs"] == 75
+    from analytics.kinds.multilabel import multilabel_agreement_json
+    assert r == json.loads(json.dumps(multilabel_agreement_json(pd.read_csv(path, dtype=str, keep_default_na=False,
+                                                                            na_values=[""]), n_boot=1000, seed=0)))
+    assert r["overall"]["masi_alpha_ci_low"] <= r["overall"]["masi_alpha"] <= r["overall"]["masi_alpha_ci_high"]
+    code, out, _ = run(capsys, "agreement", path, "--kind", "multilabel")
+    line = next(x for x in out.splitlines() if x.startswith("MASI alpha"))
+    assert line.split()[2] == f"{r['overall']['masi_alpha']:.3f}" and "small sample (items 25 < 30)" in line
 
 
 def test_multilabel_accuracy_cli_by_hand(tmp_path, capsys):
@@ -276,3 +283,23 @@ def test_kind_text_output_is_the_shared_table(tmp_path, capsys):
     assert lines[1].split()[:3] == ["label", "mean", "F1"]
     assert lines[2].split()[:3] == ["(all", "labels)", f"{np.mean([0.4, 0, 0]):.3f}"]
     assert "small sample (items 2 < 30)" in lines[2]
+
+
+def test_multilabel_bucket_statistics_reproduce_the_point_estimates_and_intervals_cover_them():
+    from analytics.kinds.multilabel.agreement import _bucket_stats, _replicates, label_sets, multilabel_agreement_json
+
+    rng = np.random.default_rng(11)
+    rows = [(f"i{i}", a, lab) for i in range(80) for a in ("u", "v", "w")[:2 + i % 2]
+            for lab in "abc" if rng.random() < .5]
+    rows += [(f"i{i}", "u", None) for i in range(80) if not any(r[0] == f"i{i}" and r[1] == "u" for r in rows)]
+    df = pd.DataFrame(rows, columns=["item_id", "annotator_id", "label"])
+    r = multilabel_agreement_json(df, n_boot=300, seed=2)
+    units, X, labels = label_sets(df)
+    ones = _replicates(_bucket_stats(units, X), np.ones((1, 64)))  # every bucket once = the data itself
+    for k in ("masi_alpha", "exact_set_agreement", "mean_jaccard"):
+        assert ones[k][0] == pytest.approx(r["overall"][k], abs=1e-12)
+        assert r["overall"][f"{k}_ci_low"] <= r["overall"][k] <= r["overall"][f"{k}_ci_high"]
+    for k, lab in enumerate(labels):
+        assert ones["per_label"][0, k] == pytest.approx(r["per_label"][lab]["alpha"], abs=1e-12)
+        assert r["per_label"][lab]["ci_low"] <= r["per_label"][lab]["alpha"] <= r["per_label"][lab]["ci_high"]
+    assert multilabel_agreement_json(df, n_boot=300, seed=2) == r  # seeded

@@ -224,7 +224,7 @@ def _run_kind(args) -> int:
         iou = 0.5 if args.iou is None else args.iou
         res = spec.metric("agreement_json")(frame, iou=iou, n_boot=args.n_boot, seed=args.seed)
     else:
-        res = spec.metric("agreement_json")(frame)
+        res = spec.metric("agreement_json")(frame, n_boot=args.n_boot, seed=args.seed)
     if args.json:
         print(json.dumps(res, default=_jsonable))
         return 0
@@ -235,11 +235,12 @@ def _run_kind(args) -> int:
 def _print_kind(res: dict, args) -> None:
     if res["kind"] == "multilabel":
         o = res["overall"]
-        rows = [[name, _text.num(o[key]), "", _text.count(o["n_items"]), _text.small_note(o["n_items"])]
+        rows = [[name, _text.num(o[key]), _text.ci(o[f"{key}_ci_low"], o[f"{key}_ci_high"]),
+                 _text.count(o["n_items"]), _text.small_note(o["n_items"])]
                 for name, key in (("MASI alpha", "masi_alpha"), ("exact-set agreement", "exact_set_agreement"),
                                   ("mean Jaccard", "mean_jaccard"))]
-        rows += [[f"alpha of {lab}", _text.num(d["alpha"]), "", _text.count(o["n_items"]),
-                  f"chosen {d['n_chosen']:,} time(s)"] for lab, d in res["per_label"].items()]
+        rows += [[f"alpha of {lab}", _text.num(d["alpha"]), _text.ci(d["ci_low"], d["ci_high"]),
+                  _text.count(o["n_items"]), f"chosen {d['n_chosen']:,} time(s)"] for lab, d in res["per_label"].items()]
         _text.print_table(f"Multi-label agreement -- {args.file}", ["measure", "value", "95% CI", "n_items", "note"],
                           rows, [f"method: {res['method']}"])
         return
