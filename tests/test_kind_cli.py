@@ -303,3 +303,54 @@ def test_multilabel_bucket_statistics_reproduce_the_point_estimates_and_interval
         assert ones["per_label"][0, k] == pytest.approx(r["per_label"][lab]["alpha"], abs=1e-12)
         assert r["per_label"][lab]["ci_low"] <= r["per_label"][lab]["alpha"] <= r["per_label"][lab]["ci_high"]
     assert multilabel_agreement_json(df, n_boot=300, seed=2) == r  # seeded
+
+
+# ------------------------------------------------------------------------------------------ the kinds' own shapes
+def test_brat_folder_and_label_studio_export_as_file(tmp_path, capsys):
+    bratiaa = pytest.importorskip("bratiaa")
+    root = _brat_project(tmp_path, seed=4)
+    code, out, err = run(capsys, "agreement", str(root), "--kind", "spans", "--unit", "token", "--n-boot", "0",
+                         "--json")
+    assert code == 0, err  # the brat folder gives the texts too
+    assert json.loads(out)["overall"]["mean"] == pytest.approx(
+        bratiaa.compute_f1_agreement(str(root), token_func=bratiaa.utils.tokenize).mean_sd_total()[0], abs=1e-12)
+    tasks = [{"id": 1, "data": {"text": "Ann went to Rome"}, "annotations": [
+        {"completed_by": 3, "result": [{"type": "labels", "value": {"start": 12, "end": 16, "text": "Rome",
+                                                                      "labels": ["LOC"]}}]},
+        {"completed_by": 5, "result": [{"type": "labels", "value": {"start": 12, "end": 16, "text": "Rome",
+                                                                      "labels": ["LOC"]}},
+                                       {"type": "labels", "value": {"start": 0, "end": 3, "text": "Ann",
+                                                                    "labels": ["PER"]}}]},
+        {"completed_by": 4, "ground_truth": True, "result": [
+            {"type": "labels", "value": {"start": 0, "end": 3, "text": "Ann", "labels": ["PER"]}},
+            {"type": "labels", "value": {"start": 12, "end": 16, "text": "Rome", "labels": ["LOC"]}}]}]}]
+    ls = tmp_path / "export.json"
+    ls.write_text(json.dumps(tasks))
+    code, out, _ = run(capsys, "agreement", str(ls), "--kind", "spans", "--n-boot", "0", "--json")
+    assert code == 0 and json.loads(out)["overall"]["mean"] == pytest.approx(2 / 3)  # 2*1/(1+2); gold not a rater
+    code, out, _ = run(capsys, "accuracy", str(ls), "--gold", str(ls), "--kind", "spans", "--json")
+    o = json.loads(out)["overall"]
+    assert code == 0 and (o["precision"], o["recall"]) == (1.0, pytest.approx(3 / 4))  # 3 of 3; 3 of 2+2 gold
+
+
+def test_coco_and_label_studio_boxes_as_file(tmp_path, capsys):
+    coco = {"images": [{"id": 7, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "car"}],
+            "annotations": [{"id": 1, "image_id": 7, "category_id": 1, "bbox": [0, 0, 10, 10], "annotator_id": "A"},
+                            {"id": 2, "image_id": 7, "category_id": 1, "bbox": [0, 0, 10, 8], "annotator_id": "B"}]}
+    path = tmp_path / "coco.json"
+    path.write_text(json.dumps(coco))
+    code, out, err = run(capsys, "agreement", str(path), "--kind", "boxes", "--n-boot", "0", "--json")
+    r = json.loads(out)
+    assert code == 0, err
+    assert r["overall"]["mean"] == 1.0 and r["overall"]["mean_iou"] == pytest.approx(0.8)
+    gold = tmp_path / "gold_coco.json"
+    gold.write_text(json.dumps({**coco, "annotations": [{"id": 9, "image_id": 7, "category_id": 1,
+                                                          "bbox": [0, 0, 10, 10]}]}))
+    code, out, err = run(capsys, "accuracy", str(path), "--gold", str(gold), "--kind", "boxes", "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["overall"]["precision"] == 1.0 and r["localisation_bias"]["B"]["log_area_ratio"] == pytest.approx(np.log(.8))
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"foo": 1}))
+    code, _, err = run(capsys, "agreement", str(bad), "--kind", "boxes")
+    assert code == 2 and err.count("\n") == 1 and "not a Label Studio or COCO box export" in err

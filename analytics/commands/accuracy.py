@@ -107,7 +107,8 @@ def _run_kind(args) -> int:
     if not 0 < iou <= 1:
         raise ValueError(f"--iou must be in (0, 1], got {iou:g}")
     spec = kinds.get(args.kind)
-    frame, gold = spec.reader("csv")(args.file), spec.reader("gold_csv")(args.gold)
+    frame = spec.reader("file")(args.file)["frame"]
+    gold = spec.reader("file")(args.gold, role="gold")["frame"]  # a Label Studio export: its ground_truth
     if args.kind == "boxes":
         res = spec.metric("accuracy_json")(frame, gold, iou=iou)
     else:

@@ -49,7 +49,9 @@ def add_parser(sub) -> None:
                                    "item_id, annotator_id, label, one row per chosen label). Rows are counted "
                                    f"from 1 at the first data row. Missing values: {MISSING_RULE}; a CSV label "
                                    "'NA' is a label, not a missing rating.")
-    p.add_argument("file", help="CSV or Parquet file (item_id, annotator_id, label, + grouping columns)")
+    p.add_argument("file", help="CSV or Parquet file (item_id, annotator_id, label, + grouping columns); "
+                                "--kind spans: also a brat folder or a Label Studio JSON export; --kind boxes: "
+                                "also a Label Studio or COCO JSON export")
     p.add_argument("--kind", default=kinds.DEFAULT_KIND, choices=_file_kinds(),
                    help=f"annotation kind of FILE (default {kinds.DEFAULT_KIND})")
     g = p.add_argument_group("classification")
@@ -193,12 +195,13 @@ def _run_kind(args) -> int:
     if args.iou is not None and not 0 < args.iou <= 1:
         raise ValueError(f"--iou must be in (0, 1], got {args.iou:g}")
     spec = kinds.get(args.kind)
-    frame = spec.reader("csv")(args.file)
+    src = spec.reader("file")(args.file)  # CSV/Parquet, or the kind's own shapes (brat folder, Label Studio, COCO)
+    frame = src["frame"]
     if args.kind == "spans":
         from analytics.kinds.spans.tokens import DEFAULT_TOKEN_PATTERN
 
         unit, match = args.unit or "instance", args.match or "exact"
-        if unit == "token" and not args.texts:
+        if unit == "token" and not args.texts and src.get("texts") is None:
             raise ValueError("--unit token needs --texts FILE (item_id, text)")
         if args.token_pattern is not None and unit != "token":
             raise ValueError("--token-pattern applies to --unit token only")
@@ -210,8 +213,8 @@ def _run_kind(args) -> int:
             re.compile(pattern)
         except re.error as exc:
             raise ValueError(f"--token-pattern {pattern!r} is not a regular expression: {exc}") from None
-        texts = spec.reader("texts_csv")(args.texts) if args.texts else None
-        if texts is not None:  # spans outside their text, or items without text, name the spans file's row
+        texts = spec.reader("texts_csv")(args.texts) if args.texts else src.get("texts")
+        if args.texts:  # spans outside their text, or items without text, name the spans file's row
             from analytics.io.files import with_file_rows
             from analytics.kinds.spans.frames import check_spans
             try:

@@ -19,6 +19,7 @@ KIND = KindSpec(
         "gold_boxes": ("item_id", "label", "x", "y", "width", "height"),
     },
     readers={
+        "file": _M + "readers:read_input",  # what the file CLI reads (by shape)
         "labelstudio": _M + "readers:read_label_studio_boxes",
         "coco": _M + "readers:read_coco",
         "csv": _M + "readers:read_box_file",

@@ -12,7 +12,7 @@ import pandas as pd
 
 from analytics.kinds.boxes.frames import BOX_COLUMNS, check_boxes
 
-__all__ = ["read_label_studio_boxes", "read_coco", "read_box_file", "read_gold_box_file"]
+__all__ = ["read_label_studio_boxes", "read_coco", "read_box_file", "read_gold_box_file", "read_input"]
 
 
 def _load(src):
@@ -85,3 +85,31 @@ def read_gold_box_file(path) -> pd.DataFrame:
 
     return read_checked(path, "gold boxes", GOLD_BOX_COLUMNS,
                         lambda d: check_boxes(d, gold=True, what="gold boxes"))
+
+
+def read_input(path, role: str = "boxes") -> dict:
+    """What the file CLI was given, by shape: a Label Studio JSON export (a list of tasks; ``ground_truth``
+    annotations as gold), COCO detection JSON (an object with ``images``; the annotator is each annotation's
+    ``annotator_id``, or ``gold`` with ``role="gold"``) or a CSV/TSV/Parquet file. Returns ``{"frame", "gold"}``;
+    with ``role="gold"``, ``frame`` is the gold boxes."""
+    p = Path(path)
+    if p.suffix.lower() == ".json" and p.is_file():
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: not JSON ({exc})") from None
+        try:
+            if isinstance(data, dict) and "images" in data:
+                boxes = read_coco(data, annotator_id="gold" if role == "gold" else None)
+                if role == "gold":
+                    boxes = boxes.drop(columns="annotator_id")
+                return {"frame": boxes, "gold": None}
+            if not isinstance(data, list):
+                raise TypeError("neither a list of Label Studio tasks nor a COCO object with 'images'")
+            boxes, gold = read_label_studio_boxes(data)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{path}: not a Label Studio or COCO box export ({type(exc).__name__}: {exc})") from None
+        return {"frame": gold if role == "gold" else boxes, "gold": gold}
+    if role == "gold":
+        return {"frame": read_gold_box_file(path), "gold": None}
+    return {"frame": read_box_file(path), "gold": None}

@@ -15,6 +15,7 @@ KIND = KindSpec(
     description="several labels per item from a closed taxonomy (tagging), compared as sets",
     required={"annotations": ("item_id", "annotator_id", "label"), "gold_sets": ("item_id", "label")},
     readers={
+        "file": _M + "readers:read_input",  # what the file CLI reads (by shape)
         "csv": _M + "readers:read_multilabel_file",
         "gold_csv": _M + "readers:read_gold_set_file",
     },

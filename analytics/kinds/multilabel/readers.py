@@ -8,7 +8,7 @@ import pandas as pd
 
 from analytics.kinds.multilabel.agreement import MULTILABEL_COLUMNS, check_multilabel
 
-__all__ = ["GOLD_SET_COLUMNS", "read_multilabel_file", "read_gold_set_file", "check_gold_sets"]
+__all__ = ["GOLD_SET_COLUMNS", "read_multilabel_file", "read_gold_set_file", "check_gold_sets", "read_input"]
 
 GOLD_SET_COLUMNS = ("item_id", "label")
 
@@ -34,3 +34,8 @@ def read_gold_set_file(path) -> pd.DataFrame:
     from analytics.io.files import read_checked
 
     return read_checked(path, "gold sets", GOLD_SET_COLUMNS, check_gold_sets)
+
+
+def read_input(path, role: str = "annotations") -> dict:
+    """The file CLI's reader: a CSV/TSV/Parquet file (``role="gold"``: gold sets)."""
+    return {"frame": read_gold_set_file(path) if role == "gold" else read_multilabel_file(path), "gold": None}

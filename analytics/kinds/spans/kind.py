@@ -21,6 +21,7 @@ KIND = KindSpec(
         "gold_spans": ("item_id", "start", "end", "label"),
     },
     readers={
+        "file": _M + "readers:read_input",  # what the file CLI reads (by shape)
         "brat": _M + "readers:read_brat",
         "labelstudio": _M + "readers:read_label_studio_spans",
         "csv": _M + "readers:read_span_file",

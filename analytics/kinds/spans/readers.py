@@ -10,7 +10,8 @@ import pandas as pd
 
 from analytics.kinds.spans.frames import SPAN_COLUMNS, check_spans
 
-__all__ = ["read_brat", "read_label_studio_spans", "read_span_file", "read_gold_span_file", "read_text_file"]
+__all__ = ["read_brat", "read_label_studio_spans", "read_span_file", "read_gold_span_file", "read_text_file",
+           "read_input"]
 
 
 def _check_text(where: str, text: str, s: int, e: int, stored: str | None) -> None:
@@ -96,3 +97,25 @@ def read_text_file(path) -> pd.DataFrame:
     from analytics.kinds.spans.frames import TEXT_COLUMNS, check_texts
 
     return read_checked(path, "texts", TEXT_COLUMNS, check_texts)
+
+
+def read_input(path, role: str = "spans") -> dict:
+    """What the file CLI was given, by shape: a brat folder (one sub-folder per annotator), a Label Studio JSON
+    export (``.json``; ``ground_truth`` annotations as gold) or a CSV/TSV/Parquet file. Returns
+    ``{"frame", "gold", "texts"}`` (``None`` where the source has none). ``role="gold"`` reads a gold file:
+    ``frame`` is then the gold spans (Label Studio: its ``ground_truth`` annotations)."""
+    p = Path(path)
+    if p.is_dir():
+        if role == "gold":
+            raise ValueError(f"gold spans {path}: a brat folder holds annotators' spans; give a gold file")
+        spans, texts = read_brat(p)
+        return {"frame": spans, "gold": None, "texts": texts}
+    if p.suffix.lower() == ".json" and p.is_file():
+        try:
+            spans, gold, texts = read_label_studio_spans(p)
+        except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: not a Label Studio export with text spans ({type(exc).__name__}: {exc})") from None
+        return {"frame": gold if role == "gold" else spans, "gold": gold, "texts": texts}
+    if role == "gold":
+        return {"frame": read_gold_span_file(path), "gold": None, "texts": None}
+    return {"frame": read_span_file(path), "gold": None, "texts": None}
