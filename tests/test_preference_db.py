@@ -412,3 +412,54 @@ def test_page_on_a_preference_project_and_elsewhere(pref, monkeypatch):
     at = _open(url, "cc", monkeypatch)
     said = " ".join(str(m.value) for m in at.info)
     assert "Not a preference project" in said and "classification project" in said and not at.dataframe
+
+
+# --------------------------------------------------------------------------------------------------
+# PostgreSQL: the same load, the same refusals, the same figures
+# --------------------------------------------------------------------------------------------------
+
+def _pref_files(d):
+    (d / "projects.csv").write_text("project_id,name,client,task_type\npp,P,X,preference\n")
+    (d / "pairs.csv").write_text("pair_id,response_a,response_b,text_a,text_b,category\n"
+                                 + "".join(f"q{k},m{k % 3},m{(k + 1) % 3},{'x' * (k + 1)},{'y' * (7 - k % 5)},"
+                                           f"c{k % 2}\n" for k in range(12)))
+    rows = []
+    for k in range(12):
+        for j, who in enumerate(("u1", "u2", "u3")):
+            choice = ("a", "b", "tie")[(k * (j + 2)) % 3]
+            rows.append(f"q{k},{who},{choice},{'ab'[(k + j) % 2]},{'help' if j < 2 else 'safety'},"
+                        f"2026-06-{1 + k % 9:02d} 10:00:00\n")
+    (d / "judgments.csv").write_text("pair_id,annotator_id,choice,shown_first,dimension,created_at\n" + "".join(rows))
+    return [d / "projects.csv", d / "pairs.csv", d / "judgments.csv"]
+
+
+@pytest.mark.postgres
+def test_postgres_load_refusals_and_figures_equal_duckdb(tmp_path, tmp_duckdb_url, pg_url):
+    files = _pref_files(tmp_path)
+    figures = {}
+    for url in (tmp_duckdb_url, pg_url):
+        assert load_files(url, files[:1]) == {"projects": 1}
+        counts = load_files(url, files[1:], project="pp")
+        assert counts == {"annotators": 3, "preference_pairs": 12, "preference_judgments": 36}
+        (tmp_path / "bad.csv").write_text("pair_id,annotator_id,choice,shown_first\nq1,u9,b,\nq99,u9,a,a\n")
+        with pytest.raises(IngestError) as exc:
+            load_files(url, [tmp_path / "bad.csv"])
+        assert "row 1 column shown_first: missing position: project 'pp'" in str(exc.value)
+        assert "row 2 column pair_id: unknown pair 'q99'" in str(exc.value)
+        eng = make_engine(url, read_only=True)
+        out = []
+        for by in (None, "dimension", "week", "category", "annotator"):
+            s = pdb.summary_from_db(eng, "pp", by=by, n_boot=50, seed=1)
+            out.append({k: v for k, v in s.items()})
+        figures[url] = out
+        eng.dispose()
+    for a, b in zip(figures[tmp_duckdb_url], figures[pg_url]):
+        for k in a:
+            x, y = a[k].reset_index(drop=True), b[k].reset_index(drop=True)
+            assert list(x.columns) == list(y.columns) and len(x) == len(y), k
+            for c in x.columns:
+                if x[c].dtype.kind in "fi" or y[c].dtype.kind in "fi":
+                    np.testing.assert_allclose(x[c].to_numpy(float), y[c].to_numpy(float), rtol=1e-9,
+                                               atol=1e-12, equal_nan=True, err_msg=f"{k}.{c}")
+                else:
+                    assert x[c].astype(str).tolist() == y[c].astype(str).tolist(), f"{k}.{c}"
