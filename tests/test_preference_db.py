@@ -463,3 +463,37 @@ def test_postgres_load_refusals_and_figures_equal_duckdb(tmp_path, tmp_duckdb_ur
                                                atol=1e-12, equal_nan=True, err_msg=f"{k}.{c}")
                 else:
                     assert x[c].astype(str).tolist() == y[c].astype(str).tolist(), f"{k}.{c}"
+
+
+def test_cli_from_the_database_answers_the_file_cli_json(llmfao_db, tmp_path, capsys):
+    eng, files, pairs, _ = llmfao_db
+    url = str(eng.url)
+    pairs.to_parquet(tmp_path / "pairs.parquet")  # the texts as stored (trimmed)
+    files.to_parquet(tmp_path / "judgments.parquet")
+    for by in ([], ["--by", "category"]):
+        assert main(["preference", str(tmp_path / "judgments.parquet"), "--pairs", str(tmp_path / "pairs.parquet"),
+                     "--json", "--n-boot", "100", *by]) == 0
+        want = json.loads(capsys.readouterr().out)
+        assert main(["preference", "--db", url, "--project", "llmfao", "--json", "--n-boot", "100", *by]) == 0
+        got = json.loads(capsys.readouterr().out)
+        _close(got, want)
+    assert main(["preference", "--db", url, "--project", "llmfao"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Pairwise preferences -- project llmfao") and "Bradley-Terry, top 5 of 59" in out
+    assert main(["preference", "--db", url, "--project", "nope"]) == 2
+    assert "project 'nope' is not in this database" in capsys.readouterr().err
+
+
+def _close(a, b, path="doc"):
+    if isinstance(a, dict):
+        assert set(a) == set(b), path
+        for k in a:
+            _close(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _close(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, (int, float)):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-12), path
+    else:
+        assert a == b, path

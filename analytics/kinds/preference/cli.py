@@ -1,4 +1,6 @@
-"""``labelqa preference JUDGMENTS [--pairs PAIRS] [--by dimension|annotator|week|category] [--dpo] [--json]``.
+"""``labelqa preference JUDGMENTS [--pairs PAIRS] [--by dimension|annotator|week|category] [--dpo] [--json]``
+or ``labelqa preference --project P [--db URL] [--by ...] [--json]`` (the database: what ``labelqa load`` put in
+``preference_pairs`` / ``preference_judgments``; the same document from SQL sufficient statistics).
 
 JUDGMENTS (CSV, TSV, Parquet or JSON Lines) has ``pair_id, annotator_id, choice`` (``a``, ``b`` or ``tie``) and
 optional ``dimension, shown_first (a|b), created_at`` (+ the other judgment columns of
@@ -30,14 +32,17 @@ def add_parser(sub) -> None:
                        description="Agreement (MT-Bench percent with and without ties, Fleiss, Krippendorff), tie "
                                    "rate, position and length bias, transitivity and Bradley-Terry strengths of "
                                    "pairwise judgments. Rows are counted from 1 at the first data row.")
-    p.add_argument("judgments", metavar="JUDGMENTS",
-                   help="judgments file: pair_id, annotator_id, choice (+ dimension, shown_first, created_at)")
+    p.add_argument("judgments", metavar="JUDGMENTS", nargs="?",
+                   help="judgments file: pair_id, annotator_id, choice (+ dimension, shown_first, created_at); "
+                        "leave out with --project to read the database")
     p.add_argument("--pairs", metavar="PAIRS",
                    help="pairs file: pair_id (+ prompt_id, response_a, response_b, len_a, len_b or text_a, "
                         "text_b, category)")
     p.add_argument("--by", choices=_BY, help="one result per dimension, annotator, ISO week or prompt category")
     p.add_argument("--dpo", action="store_true",
                    help="JUDGMENTS is a DPO/TRL JSONL file (prompt, chosen, rejected) holding pairs and verdicts")
+    p.add_argument("--project", help="read the judgments of this preference project from the database instead")
+    p.add_argument("--db", help="SQLAlchemy URL with --project (default: LABELQA_DB_URL, secrets.toml, embedded)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (0: no interval)")
     p.add_argument("--seed", type=int, default=0)
@@ -69,8 +74,29 @@ def run(args) -> int:
 
     if args.n_boot < 0:
         raise ValueError(f"--n-boot must be >= 0, got {args.n_boot}")
-    judgments, pairs, _ = _load(args)
-    doc = preference_report(judgments, pairs, by=args.by, n_boot=args.n_boot, seed=args.seed)
+    if args.project is not None:
+        if args.judgments or args.pairs or args.dpo:
+            raise ValueError("--project reads the database; drop JUDGMENTS, --pairs and --dpo (or drop --project)")
+        from analytics.db import make_engine, resolve_url
+        from analytics.kinds.preference.db import project_from_db
+        from analytics.kinds.preference.report import preference_report_from_db
+
+        engine = make_engine(resolve_url(args.db), read_only=True)
+        try:
+            info = project_from_db(engine, args.project)
+            if info is None or info["task_type"] != "preference":
+                what = "not in this database" if info is None else f"a {info['task_type']} project"
+                raise ValueError(f"project {args.project!r} is {what}; --project needs a preference project "
+                                 "(load one with labelqa load)")
+            doc = preference_report_from_db(engine, args.project, by=args.by, n_boot=args.n_boot, seed=args.seed)
+        finally:
+            engine.dispose()
+        args.judgments = f"project {args.project}"
+    elif args.judgments is None:
+        raise ValueError("give a JUDGMENTS file, or --project to read the database")
+    else:
+        judgments, pairs, _ = _load(args)
+        doc = preference_report(judgments, pairs, by=args.by, n_boot=args.n_boot, seed=args.seed)
     if args.json:
         print(json.dumps(doc))
         return 0

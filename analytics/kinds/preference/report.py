@@ -20,7 +20,7 @@ from analytics.kinds.preference.consistency import bradley_terry, transitivity
 from analytics.kinds.preference.shapes import check_judgments, check_pairs
 from analytics.kinds.preference.signal import tie_rate
 
-__all__ = ["BY_CHOICES", "preference_report"]
+__all__ = ["BY_CHOICES", "preference_report", "preference_report_from_db"]
 
 BY_CHOICES = ("dimension", "annotator", "week", "category")
 
@@ -118,3 +118,59 @@ def preference_report(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None
                                      "losses": _num(r.losses), "ties": _num(r.ties)} for r in rows.itertuples()]
         docs.append(doc)
     return docs if gcol else docs[0]
+
+
+def preference_report_from_db(engine, project_id: str, by: str | None = None, n_boot: int = 1000, seed: int = 0,
+                              **filters):
+    """The same document as :func:`preference_report`, from the database's sufficient statistics
+    (:mod:`analytics.kinds.preference.db`). ``position_bias`` is null when no judgment in scope has a position,
+    ``length_bias`` when no non-tie judgment has a pair with two different lengths; ``transitivity`` and
+    ``bradley_terry`` when the pairs name no compared objects."""
+    from analytics.kinds.preference import db as pdb
+
+    if by is not None and by not in BY_CHOICES:
+        raise ValueError(f"unknown --by {by!r}; choose one of {', '.join(BY_CHOICES)}")
+    s = pdb.summary_from_db(engine, project_id, by=by, n_boot=n_boot, seed=seed, **filters)
+    counts = s["counts"]
+    has_pos = int(counts["pos_n"].sum()) > 0
+    has_len = int(counts["len_n"].sum()) > 0
+    has_obj = not s["bradley_terry"].empty
+
+    def pick(frame, g):
+        return frame if by is None else frame[frame["group"] == g]
+
+    docs = []
+    for i, row in counts.reset_index(drop=True).iterrows():
+        g = None if by is None else row["group"]
+        a = pick(s["agreement"], g).set_index("metric")
+        t = pick(s["tie_rate"], g).iloc[0]
+        doc: dict[str, Any] = {} if by is None else {"group": _num(g)}
+        doc.update(n_pairs=int(row["n_pairs"]), n_judgments=int(row["n_judgments"]),
+                   tie_rate=_est(t["value"], t["ci_low"], t["ci_high"], t["n"]),
+                   agreement={m: _est(a.loc[m, "value"], a.loc[m, "ci_low"], a.loc[m, "ci_high"], a.loc[m, "n"],
+                                      reason=a.loc[m, "reason"]) for m in ag.AGREEMENT_METRICS})
+        doc["position_bias"] = None
+        if has_pos:
+            r = pick(s["position_bias"], g).iloc[0]
+            doc["position_bias"] = {"share_first": _num(r["share"]), "ci_low": _num(r["ci_low"]),
+                                    "ci_high": _num(r["ci_high"]), "n": _num(r["n"]), "p_value": _num(r["p_value"])}
+        doc["length_bias"] = None
+        if has_len:
+            r = pick(s["length_bias"], g).iloc[0]
+            doc["length_bias"] = {"share_longer": _num(r["share"]), "ci_low": _num(r["ci_low"]),
+                                  "ci_high": _num(r["ci_high"]), "n": _num(r["n"]), "p_value": _num(r["p_value"]),
+                                  "logistic_slope": None}
+        doc["transitivity"] = None
+        tr = pick(s["transitivity"], g)
+        if has_obj and len(tr):
+            r = tr.iloc[0]
+            doc["transitivity"] = {"triads": _num(r["triads"]), "cyclic_triads": _num(r["cyclic_triads"]),
+                                   "cycle_rate": _num(r["cycle_rate"])}
+        doc["bradley_terry"] = None
+        if has_obj:
+            rows = pick(s["bradley_terry"], g)
+            doc["bradley_terry"] = [{"object": r.object, "score": _num(r.score), "interval": [_num(r.ci_low),
+                                     _num(r.ci_high)], "rank": _num(r.rank), "wins": _num(r.wins),
+                                     "losses": _num(r.losses), "ties": _num(r.ties)} for r in rows.itertuples()]
+        docs.append(doc)
+    return docs if by is not None else docs[0]
