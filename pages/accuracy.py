@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.accuracy import confusion_matrix
+from analytics.quality.status import class_status, systematic_by_class
 from ui import data
 from ui.charts import COLOUR, forest, heatmap, plotly_chart
 from ui.common import (
@@ -69,6 +70,14 @@ acc = acc.copy()
 acc[label_col] = acc[label_col].astype("string").fillna("(missing)")
 acc["tier"] = [c.tier(l) if by == "gold_label" else "standard" for l in acc[label_col]]
 acc["status"] = [c.status("accuracy", r.accuracy, r.ci_low, r.ci_high, r.n, r.tier) for r in acc.itertuples()]
+# The systematic confusions (tested here once, shown in their cards below) colour their gold class too: a class
+# flagged below is not "on target" in the table (issue 9 item 6; analytics.quality.status).
+dims = ["team", "annotator_id", *[f"attr:{k}" for k in keys], *[f"team*attr:{k}" for k in keys]]
+sysc = data.systematic(c.engine, c.db, f, tuple(dims))
+flagged = systematic_by_class(sysc) if by == "gold_label" else {}
+judged = [class_status(s_, l, flagged) for s_, l in zip(acc["status"], acc[label_col])]
+acc["status"] = [s_ for s_, _ in judged]
+acc["status_words"] = [w for _, w in judged]
 sort = st.radio("Sort", ["accuracy, worst first", "n, largest first", "name"], horizontal=True, key="acc_sort",
                 label_visibility="collapsed")
 acc = (acc.sort_values(["accuracy", label_col]) if sort.startswith("accuracy") else
@@ -88,10 +97,11 @@ fig = forest(acc, "shown", "accuracy", "ci_low", "ci_high", "n",
              x_title="accuracy (% of gold-scored annotations correct)", status="status", small="small_sample",
              highlight=crit if by == "gold_label" else (), refs=refs)
 plotly_chart(fig, key="forest")
-st.caption(f"Colour: threshold status (targets judged on the interval's lower bound). Hollow grey points have "
+st.caption(f"Colour: threshold status (targets judged on the interval's lower bound); amber also marks a class "
+           f"with a systematic confusion (cards below) that would otherwise be on target. Hollow grey points have "
            f"fewer than {sn} gold-scored annotations: shown, but too few to judge.")
 tbl = acc[[label_col, "tier", "accuracy", "ci_low", "ci_high", "n", "n_items", "correct", "small_sample", "status"]].copy()
-tbl["status"] = [status_mark(s) for s in tbl["status"]]
+tbl["status"] = [status_mark(s, w) for s, w in zip(tbl["status"], acc["status_words"])]
 table(tbl, f"accuracy_by_{label_col}", "acc_table", status_cols=["status"],
       column_config={"accuracy": st.column_config.NumberColumn("accuracy", format="percent"),
                      "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
@@ -101,8 +111,6 @@ table(tbl, f"accuracy_by_{label_col}", "acc_table", status_cols=["status"],
 
 # --------------------------------------------------------------------------------- systematic callouts
 st.subheader("Systematic confusions")
-dims = ["team", "annotator_id", *[f"attr:{k}" for k in keys], *[f"team*attr:{k}" for k in keys]]
-sysc = data.systematic(c.engine, c.db, f, tuple(dims))
 hits = sysc[sysc["systematic"].astype(bool)] if not sysc.empty else sysc
 if hits.empty:
     st.success("No confusion is concentrated in one team, annotator or item condition "

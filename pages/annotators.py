@@ -206,6 +206,39 @@ else:
             st.caption(f"No drift: recent {fmt_pct(r['recent_acc'])} vs baseline {fmt_pct(r['baseline_acc'])}"
                        + (f" (p = {r['p_value']:.2g})" if pd.notna(r['p_value']) else f" ({r['reason']})") + ".")
 
+# pre-label evidence (issue 9 item 5): the automation-bias alert opens this drill-down, so it shows the numbers
+# the gate's automation_bias rule tests, over the same 26 weeks: acceptance of right vs wrong model pre-labels
+# against the peers.
+@st.cache_data(ttl=data.TTL, show_spinner="Counting accepted pre-labels...")
+def _prelabel_evidence(_engine, db: str, flt, annotator_id: str):
+    from analytics.quality.evidence import prelabel_evidence
+    try:
+        return prelabel_evidence(_engine, flt, annotator_id), None
+    except NoData as exc:
+        return None, exc
+
+
+st.subheader("Model pre-labels accepted")
+ev_pre, ev_none = _prelabel_evidence(c.engine, c.db, hf, who)
+if ev_none is not None:
+    no_data(ev_none, "No pre-label evidence", "Acceptance needs annotations made with a model suggestion shown "
+            "(`annotations.model_suggestion`) on items with a gold label.")
+else:
+    piv = {(r.suggestion, r.who == who): r for r in ev_pre.itertuples()}
+    cols = st.columns(2)
+    for col, kind, words in ((cols[0], "right", "right (equal to gold)"), (cols[1], "wrong", "wrong (not gold)")):
+        me, peers = piv[(kind, True)], piv[(kind, False)]
+        with col.container(border=True):
+            st.metric(f"Accepts {words} pre-labels", fmt_pct(me.rate), border=False)
+            st.caption(f"{me.accepted:,} of {me.shown:,} ({fmt_ci(me.ci_low, me.ci_high, pct=True)}); peers "
+                       f"{fmt_pct(peers.rate)} ({peers.accepted:,} of {peers.shown:,}, "
+                       f"{fmt_ci(peers.ci_low, peers.ci_high, pct=True)})")
+    verdict = ("flagged for automation bias (accepts wrong pre-labels more often than peers, Bonferroni p < 0.05)"
+               if who in bias_ids else "not flagged for automation bias")
+    st.caption(f"Annotations on gold items made with a model suggestion shown, {fmt_date(hf.date_from)} – "
+               f"{fmt_date(hf.date_to)} (the 26 weeks the drift and automation-bias tests read): {md(who)} is "
+               f"{verdict}.")
+
 # confusion vs gold and per-class accuracy vs team (full width each: 30 class names must stay readable)
 left, right = st.container(), st.container()
 cm = data.confusion(c.engine, c.db, f, annotator_id=who)

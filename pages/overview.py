@@ -14,12 +14,12 @@ import plotly.graph_objects as go
 from analytics.activity import week_over_week
 from analytics.metrics.results import NoData
 from analytics.quality import ScopeRequest, evaluate
-from analytics.quality.alerts import alerts as build_alerts
+from analytics.quality.alerts import alert_link_label, alerts as build_alerts
 from ui import data
 from ui.charts import BLUE, COLOUR, plotly_chart, style
 from ui.common import (
     STATUS, ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, link_params, page_header, small_n,
-    md, status_icon, url_selectbox, week_start, PAGES,
+    md, status_icon, url_selectbox, weeks_with_data, PAGES,
 )
 
 c = ctx()
@@ -27,10 +27,10 @@ f = c.filters
 page_header("Weekly overview", "This week against last week and against the thresholds in labelqa.toml; "
             "the alerts link to the page that explains them.")
 
-weeks = [dt.date.fromisoformat(w) for w in c.options.get("week", [])]
-if f.date_from and f.date_to:
-    weeks = [w for w in weeks if week_start(f.date_from) <= w <= f.date_to]
-if not weeks or data.weekly_volume(c.engine, c.db, f).empty:
+# The weeks offered are the weeks of the sidebar's range that hold annotations under the current filters (team,
+# schema version, split): a filter whose data end earlier (schema v1) defaults to its own last week.
+weeks = weeks_with_data(data.weekly_volume(c.engine, c.db, f))
+if not weeks:
     empty_state("No annotations match these filters",
                 "The overview needs at least one week with annotations in the chosen date range, team, schema "
                 "version and split. Widen the filters in the sidebar, or load annotations with `labelqa load`.")
@@ -38,7 +38,8 @@ if not weeks or data.weekly_volume(c.engine, c.db, f).empty:
 
 week = url_selectbox("Week", weeks, "week", default=weeks[-1],
                      format_func=lambda d: f"Week of {d:%a %d %b %Y} (ISO {d.isocalendar()[0]}-W{d.isocalendar()[1]:02d})",
-                     help="Weeks start on Monday. The list holds the weeks of the sidebar's date range.")
+                     help="Weeks start on Monday. The list holds the weeks of the sidebar's date range that have "
+                          "annotations under the current filters; the default is the last of them.")
 prev = week - dt.timedelta(weeks=1)
 wf = f.replace(date_from=week, date_to=week + dt.timedelta(days=6))
 pf = f.replace(date_from=prev, date_to=prev + dt.timedelta(days=6))
@@ -175,11 +176,15 @@ st.caption(f"Deltas: change from the week of {fmt_date(prev)}. Sparklines: the 2
 
 # ------------------------------------------------------------------------------------------- alerts
 st.subheader("Alerts")
+win_w = int(c.thresholds.setting("window_weeks", c.project_id))
+habit_w = int(c.thresholds.setting("habit_weeks", c.project_id))
 st.caption(f"Every alert is a check of the quality gate for the week of {fmt_date(week)} (Monday to Sunday, with "
            "the sidebar's team, schema and split), the same judging as `labelqa gate --since "
-           f"{week.isoformat()} --until {(week + dt.timedelta(days=6)).isoformat()}`; drift is tested as of the "
-           "week's end, automation bias over the 26 weeks up to it (not a gate rule yet). "
-           "Each alert opens the page and filters that explain it.")
+           f"{week.isoformat()} --until {(week + dt.timedelta(days=6)).isoformat()}`, and ends with the dates it "
+           f"was judged over: what one week of a rare class cannot reach (gold items, critical QA rate and "
+           f"accuracy, systematic confusions) over the {win_w} weeks up to the week's end, automation bias over "
+           f"{habit_w} weeks, drift as of the week's end. A link opens the page that explains the alert and sets "
+           "only what its label names; the sidebar's date range stays as it is.")
 targets = {t: c.thresholds.rule("accuracy", t, c.project_id).limit for t in ("critical", "standard")}
 alerts = build_alerts(ev, targets) if ev is not None else []
 if ev is None:
@@ -187,14 +192,12 @@ if ev is None:
 elif not alerts:
     st.success("No alert: every judged number is within its threshold for these filters.", icon=":material/check_circle:")
 for a in alerts:
-    extra = dict(a.params)
-    if "annotator" in extra:  # drift and automation bias: the weeks the test looked at
-        extra.update({"from": hist_from, "to": week + dt.timedelta(days=6)})
     with st.container(border=True):
         left, right = st.columns([5, 1.4], vertical_alignment="center")
         left.markdown(f"{status_icon(a.status)} {a.text}")
-        right.page_link(PAGES[a.page][0], label=f"Open {PAGES[a.page][1]}", icon=":material/arrow_forward:",
-                        query_params=link_params(c, **extra))
+        # the link keeps the sidebar's filters and sets only the page choice its label names
+        right.page_link(PAGES[a.page][0], label=alert_link_label(a, PAGES[a.page][1]),
+                        icon=":material/arrow_forward:", query_params=link_params(c, **a.params))
 
 # ------------------------------------------------------------------------------------------- trends
 st.subheader("26-week trends")
@@ -220,7 +223,8 @@ if not trend_acc.empty:
     _band(trend_acc, "accuracy", "ci_low", "ci_high", 1, 1, 100, "accuracy", BLUE)
     lim = c.thresholds.rule("accuracy", "overall", c.project_id).limit
     fig.add_hline(y=lim * 100, line=dict(color=COLOUR["red"], dash="dash"), row=1, col=1,
-                  annotation_text=f"target (lower bound) {fmt_pct(lim, 0)}", annotation_font_size=10,
+                  annotation_text=f"minimum {fmt_pct(lim, 0)}: red only when the whole interval lies below",
+                  annotation_font_size=10,
                   annotation_position="bottom left")
 if isinstance(trend_alpha, pd.DataFrame) and not trend_alpha.empty:
     ta = trend_alpha.rename(columns={"n_items": "n"})

@@ -37,7 +37,7 @@ __all__ = [
     "PAGES", "FILTER_KEYS", "Ctx", "setup", "ctx", "get_engine", "prepare_database", "get_thresholds",
     "url_selectbox", "url_radio", "link_params",
     "STATUS", "status_badge", "status_icon", "status_mark", "fmt_num", "fmt_pct", "fmt_ci", "fmt_n",
-    "fmt_date", "md", "empty_state", "table", "csv_bytes", "week_start", "page_header", "small_n",
+    "fmt_date", "md", "empty_state", "table", "csv_bytes", "week_start", "weeks_with_data", "page_header", "small_n",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +53,7 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
 FILTER_KEYS = ("project", "from", "to", "team", "schema", "split")
 _LAST = "_labelqa_last_filters"
 _CTX = "_labelqa_ctx"
+_RANGE_IS_DEFAULT = "_labelqa_range_is_default"
 DEFAULT_WEEKS = 8  # default date range: the last 8 weeks ending at the project's latest annotation
 
 
@@ -181,6 +182,15 @@ def week_start(d: dt.date) -> dt.date:
     return d - dt.timedelta(days=d.weekday())
 
 
+def weeks_with_data(volume: pd.DataFrame) -> list[dt.date]:
+    """The Mondays of the weeks holding at least one annotation in ``volume`` (``ui.data.weekly_volume`` of
+    the current filters), oldest first: the weeks a page offers, its default the last of them."""
+    if volume is None or volume.empty:
+        return []
+    rows = volume[pd.to_numeric(volume["annotations"], errors="coerce").fillna(0) > 0]
+    return sorted({pd.Timestamp(w).date() for w in rows["week"]})
+
+
 def default_range(last: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
     """The last ``DEFAULT_WEEKS`` calendar weeks ending at ``last`` (the latest annotation, not today)."""
     if last is None:
@@ -256,16 +266,6 @@ def setup() -> Ctx:
     options = data.filter_options(engine, url, pid)
     classes = data.label_classes(engine, url, pid)
 
-    # Dates: from the URL when valid, else the default range; clamped to the data's span.
-    d_from, d_to = _parse_date(qp.get("from")), _parse_date(qp.get("to"))
-    dflt_from, dflt_to = default_range(last)
-    if d_from is None or d_to is None or d_from > d_to:
-        d_from, d_to = dflt_from, dflt_to
-    if first is not None and last is not None:
-        lo, hi = min(first, dflt_from), last
-        d_from = min(max(d_from, lo), hi)
-        d_to = min(max(d_to, d_from), hi)
-
     def pick(key: str, kind: str, cast: Callable[[str], Any] = str):
         raw = qp.get(key)
         if raw is None or raw == "":
@@ -279,6 +279,25 @@ def setup() -> Ctx:
     team = pick("team", "team")
     schema = pick("schema", "schema_version", int)
     split = pick("split", "split")
+
+    # Dates: from the URL when valid, else the default range, which ends at the last annotation under the
+    # team / schema / split filters (schema v1 ends before the project does); clamped to the data's span.
+    last_f = last
+    if last is not None and (team is not None or schema is not None or split is not None):
+        weeks_f = weeks_with_data(data.weekly_volume(engine, url, Filters(pid, team=team, schema_version=schema,
+                                                                           split=split)))
+        if weeks_f:
+            last_f = min(last, weeks_f[-1] + dt.timedelta(days=6))
+    d_from, d_to = _parse_date(qp.get("from")), _parse_date(qp.get("to"))
+    dflt_from, dflt_to = default_range(last_f)
+    if d_from is None or d_to is None or d_from > d_to:
+        d_from, d_to = dflt_from, dflt_to
+    if first is not None and last is not None:
+        lo, hi = min(first, dflt_from), last
+        d_from = min(max(d_from, lo), hi)
+        d_to = min(max(d_to, d_from), hi)
+    # A range the user never chose follows the filters: changing team / schema / split re-defaults it.
+    st.session_state[_RANGE_IS_DEFAULT] = (d_from, d_to) == (dflt_from, dflt_to) and d_from is not None
 
     sb = st.sidebar
     sb.markdown("### Filters")
@@ -322,6 +341,10 @@ def setup() -> Ctx:
 
         def cb():
             _set_param(key, st.session_state[wkey] if st.session_state[wkey] != "" else None)
+            if st.session_state.get(_RANGE_IS_DEFAULT):  # the default range follows the new filters
+                _set_param("from", None)
+                _set_param("to", None)
+                st.session_state.pop("f_dates", None)
 
         sb.selectbox(label, ["", *opts], key=wkey, format_func=lambda v: fmt(None if v == "" else v),
                      on_change=cb, help=help)

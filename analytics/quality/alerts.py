@@ -2,29 +2,32 @@
 
 ``alerts(evaluation) -> list[Alert]``: every check that does not pass becomes part of exactly one alert
 (checks judged one by one get an alert each; the standard classes under the accuracy target share one; checks
-that could not be judged are listed together per rule, as the gate's text table does), and every
-finding (signals without a gate rule yet: automation bias, a critical class over a rolling window) adds one. So the overview's alerts are the
-gate's non-passing checks for the same scope, by construction: ``Alert.checks`` names them.
+that could not be judged are listed together per rule, as the gate's text table does). So the overview's alerts
+are the gate's non-passing checks for the same scope, by construction: ``Alert.checks`` names them; findings
+(``Evaluation.findings``: label errors, split leakage, no gate rule yet) add one alert each. Every alert
+ends with the dates it was judged over (the check's ``window`` when it has one, else the scope's period), and
+``Alert.params`` holds only what its text names (a class, an annotator), never a date range.
 """
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from analytics.quality.checks import Check, Evaluation
 from analytics.quality.markdown import md_escape
 
-__all__ = ["Alert", "alerts", "PAGE_OF_RULE"]
+__all__ = ["Alert", "alerts", "alert_link_label", "PAGE_OF_RULE"]
 
 # The page that explains each rule's alert.
 PAGE_OF_RULE = {
     "accuracy": "accuracy", "gold_items": "coverage", "qa_rate": "coverage", "taxonomy": "coverage",
     "label_shift": "coverage", "krippendorff_alpha": "agreement", "fleiss_kappa": "agreement",
     "class_agreement": "agreement", "annotator_share": "annotators", "annotator_drift": "annotators",
-    "automation_bias": "annotators", "accuracy_window": "accuracy",
+    "automation_bias": "annotators", "systematic_confusion": "accuracy",
+    "label_errors": "label_errors", "split_leakage": "label_errors",
 }
 _ORDER = {"red": 0, "amber": 1, "grey": 2, "green": 3}
-_WORST = {"fail": 2, "warn": 1, "pass": 0}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +41,7 @@ class Alert:
     page: str
     params: dict[str, Any]
     checks: tuple[tuple[str, str], ...]
-    finding: bool = False
+    finding: bool = False  # from Evaluation.findings (no gate rule yet), not a gate check
 
 
 def _pct(x: float | None, digits: int = 1) -> str:
@@ -70,19 +73,31 @@ def _period(ev: Evaluation) -> str:
     return ev.scope
 
 
+def _when(c: Check, period: str) -> str:
+    """`` [dates]``: the check's own window when it was judged over one, else the scope's period."""
+    if c.window:
+        start, _, end = c.window.partition(" to ")
+        try:
+            return f" [{dt.date.fromisoformat(start):%d %b %Y} – {dt.date.fromisoformat(end):%d %b %Y}]"
+        except ValueError:
+            return f" [{c.window}]"
+    return f" [{period}]"
+
+
 def _one(c: Check, period: str) -> tuple[str, dict[str, Any]]:
     """(text, link params) of an alert about one judged check."""
     sub, obs = _subject(c), f"({_ci(c)}{_n(c)})"
     s = md_escape(sub)  # alert text is Markdown: data in it is escaped; params keep the raw value
-    when = f" [{period}]"
+    when = _when(c, period)
     th = f"; threshold {c.threshold}" if c.threshold else ""
+    note = f"; {md_escape(c.note)}" if c.note else ""
     if c.rule == "accuracy" and c.scope == "overall":
         return (f"**Accuracy below target**: {_pct(c.value)} stratified by gold class {obs}{th}.{when}", {})
     if c.rule == "accuracy":
         head = "Critical class under target" if c.tier == "critical" else "Class under accuracy target"
-        return (f"**{head}: {s}**: accuracy {_pct(c.value)} {obs}{th}.{when}", {"focus": sub})
+        return (f"**{head}: {s}**: accuracy {_pct(c.value)} {obs}{th}{note}.{when}", {"focus": sub})
     if c.rule == "class_agreement":
-        return (f"**Class agreement under target: {s}**: specific agreement {_pct(c.value)} {obs}{th}.{when}",
+        return (f"**Class agreement under target: {s}**: specific agreement {_pct(c.value)} {obs}{th}{note}.{when}",
                 {"focus": sub})
     if c.rule == "qa_rate":
         return (f"**QA rate under minimum: {s}** ({c.tier}): {md_escape(c.note or _pct(c.value))} "
@@ -97,6 +112,14 @@ def _one(c: Check, period: str) -> tuple[str, dict[str, Any]]:
     if c.rule == "annotator_drift":
         p = f"one-sided p = {c.value:.2g}" if c.value is not None else ""
         return (f"**Annotator drift: {s}**: {md_escape(c.note or '')}; {p}.{when}", {"annotator": sub})
+    if c.rule == "systematic_confusion":
+        true_label = sub.split(" -> ", 1)[0]
+        pair = md_escape(sub.replace(" -> ", " → "))
+        return (f"**Systematic confusion: {pair}**: {md_escape(c.note or '')} (Bonferroni p = {c.value:.2g}, "
+                f"{_n(c)} confused annotations).{when}", {"focus": true_label})
+    if c.rule == "automation_bias":
+        return (f"**Automation bias: {s}** {md_escape(c.note or '')} (Bonferroni p = {c.value:.2g}).{when}",
+                {"annotator": sub})
     if c.rule == "label_shift":
         return (f"**Label distribution shift: batch {s}**: PSI {c.value:.3f} {md_escape(c.note or '')} ({_n(c)} "
                 f"annotations){th}.{when}", {})
@@ -109,11 +132,9 @@ def _one(c: Check, period: str) -> tuple[str, dict[str, Any]]:
 
 
 def alerts(ev: Evaluation, limit: dict[str, float] | None = None) -> list[Alert]:
-    """The alert list for ``ev`` (most severe first); see the module docstring.
-
-    ``limit``: the accuracy target per tier (``{"critical": 0.95, ...}``); a critical class that could not be
-    judged (too few units) but whose whole interval lies under its target is still called "under target".
-    """
+    """The alert list for ``ev`` (most severe first); see the module docstring. ``limit`` is accepted for
+    callers of the first version and unused: a check whose whole interval lies past its threshold is judged
+    by the thresholds themselves now."""
     period = _period(ev)
     out: list[Alert] = []
     bad = ev.not_passing
@@ -129,50 +150,39 @@ def alerts(ev: Evaluation, limit: dict[str, float] | None = None) -> list[Alert]
         out.append(Alert(_status(std), f"**{len(std)} standard classes below the accuracy target**: {names} "
                                        f"(threshold {std[0].threshold}). [{period}]",
                          "accuracy", {}, tuple((c.rule, c.scope) for c in std)))
-    # not judged, grouped per rule (a critical class clearly under target stands alone)
-    groups: dict[str, list[Check]] = {}
-    windowed = {f.scope for f in ev.findings if f.rule == "accuracy_window"}  # judged over a window below
+    # not judged, grouped per rule (and per judged period)
+    groups: dict[tuple[str, str], list[Check]] = {}
     for c in bad:
-        if c.judged:
-            continue
-        target = (limit or {}).get(c.tier)
-        if (c.rule == "accuracy" and c.tier == "critical" and target is not None and c.ci_high is not None
-                and c.ci_high < target and c.scope not in windowed):
-            out.append(Alert(c.status, f"**Critical class under target: {md_escape(_subject(c))}**: accuracy {_pct(c.value)} "
-                                       f"({_ci(c)}{_n(c)}); its whole interval lies under the {_pct(target, 0)} "
-                                       f"target, though the gate does not judge it ({md_escape(c.note or '')}). [{period}]",
-                             "accuracy", {"focus": _subject(c)}, ((c.rule, c.scope),)))
-            continue
-        groups.setdefault(c.rule, []).append(c)
-    for rule, cs in groups.items():
+        if not c.judged:
+            groups.setdefault((c.rule, _when(c, period)), []).append(c)
+    for (rule, when), cs in groups.items():
         names = [md_escape(_subject(c)) for c in cs]  # alert text is Markdown: data escaped
         shown = ", ".join(names[:8]) + (f", ... {len(names) - 8} more" if len(names) > 8 else "")
         reasons = "; ".join(sorted({md_escape((c.note or "").split(";")[0].split(" (n=")[0]) for c in cs}))
         what = "overall" if cs[0].scope == "overall" else f"{len(cs)} {cs[0].scope.split(' ', 1)[0]}(s)"
-        out.append(Alert(_status(cs), f"**{rule} not judged for {what}**: {reasons}: {shown}. [{period}]",
+        out.append(Alert(_status(cs), f"**{rule} not judged for {what}**: {reasons}: {shown}.{when}",
                          PAGE_OF_RULE.get(rule, "overview"), {}, tuple((c.rule, c.scope) for c in cs)))
+    # findings: signals without a gate rule yet (issue 14: label errors, leakage between splits)
     for c in ev.findings:
-        if c.rule == "accuracy_window":
-            out.append(Alert(c.status, f"**Critical class under target: {md_escape(_subject(c))}**: accuracy {_pct(c.value)} "
-                                       f"({_ci(c)}{_n(c)}) {md_escape(c.note or '')}; threshold {c.threshold} (not a gate rule yet).",
-                             "accuracy", {"focus": _subject(c)}, ((c.rule, c.scope),), finding=True))
-            continue
+        when = _when(c, period)
         if c.rule == "label_errors":
-            out.append(Alert(c.status, f"**Likely label errors**: {_pct(c.value)} of items ({_ci(c)}{_n(c)}): "
-                                       f"{md_escape(c.note or '')}; threshold {c.threshold} (not a gate rule yet).",
-                             "label_errors", {}, ((c.rule, c.scope),), finding=True))
-            continue
-        if c.rule == "split_leakage":
-            out.append(Alert(c.status, f"**Leakage between splits by {md_escape(_subject(c))}**: "
-                                       f"{md_escape(c.note or '')}; threshold {c.threshold} (not a gate rule yet).",
-                             "label_errors", {}, ((c.rule, c.scope),), finding=True))
-            continue
-        if not c.judged:
-            out.append(Alert("grey", f"**Automation bias not tested**: {md_escape(c.note or '')}.", "label_vs_model", {},
-                             ((c.rule, c.scope),), finding=True))
-            continue
-        out.append(Alert(c.status, f"**Automation bias: {md_escape(_subject(c))}** accepts {_pct(c.value)} of wrong pre-labels "
-                                   f"({md_escape(c.note or '')}; not a gate rule yet).", "annotators", {"annotator": _subject(c)},
-                         ((c.rule, c.scope),), finding=True))
+            text = (f"**Likely label errors**: {_pct(c.value)} of items ({_ci(c)}{_n(c)}): {md_escape(c.note or '')}; "
+                    f"threshold {c.threshold} (not a gate rule yet).{when}")
+        elif c.rule == "split_leakage":
+            text = (f"**Leakage between splits by {md_escape(_subject(c))}**: {md_escape(c.note or '')}; threshold "
+                    f"{c.threshold} (not a gate rule yet).{when}")
+        else:
+            text = f"**{md_escape(c.rule)}: {md_escape(c.scope)}**: {md_escape(c.note or '')} (not a gate rule yet).{when}"
+        out.append(Alert(c.status, text, PAGE_OF_RULE.get(c.rule, "overview"), {}, ((c.rule, c.scope),), finding=True))
     out.sort(key=lambda a: _ORDER.get(a.status, 9))
     return out
+
+
+_PARAM_WORDS = {"focus": "class", "annotator": "annotator"}
+
+
+def alert_link_label(alert: Alert, page_title: str) -> str:
+    """The label of an alert's link: the page and every choice the link sets (``Open Stratified accuracy: class
+    emergency_vehicle``), so that a link changes only what it says (no hidden filter, no date range)."""
+    said = [f"{_PARAM_WORDS.get(k, k)} {v}" for k, v in alert.params.items() if v is not None]
+    return f"Open {page_title}" + (f": {', '.join(said)}" if said else "")

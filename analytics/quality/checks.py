@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from analytics.filters import Filters
-from analytics.thresholds import Thresholds
+from analytics.quality.config import Thresholds
 
 OUTCOMES = ("pass", "warn", "fail")
 
@@ -39,6 +39,7 @@ class Check:
     tier: str = "standard"
     kind: str = "proportion"
     note: str | None = None
+    window: str | None = None  # the dates judged when not the scope's ("2026-09-28 to 2026-11-22"), else None
 
     # The evaluation's vocabulary (the gate's JSON keeps the field names above).
     @property
@@ -77,6 +78,35 @@ class Scope:
     drift_start: dt.date | None = None  # the scope's time span for the drift rule (None: whole project)
     drift_end: dt.date | None = None
     change_batches: tuple[str, ...] = ()  # batches judged for label shift
+
+
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """The rolling window a short scope's small-volume rules are judged over: the ``settings.window_weeks``
+    weeks up to the scope's end, with the scope's team / schema / split filters; ``label`` names its dates."""
+
+    filters: Filters
+    label: str
+    weeks: int
+    covered: int = 0  # weeks of the window from the project's first week on (a young project has fewer)
+
+    @property
+    def scale(self) -> float:
+        """Share of the window with data: count minimums shrink in proportion (``Rule.limit_for``)."""
+        return min(1.0, self.covered / self.weeks) if self.covered else 1.0
+
+    @property
+    def span(self) -> str:
+        """Words for notes: ``over the 8 weeks 2026-09-28 to 2026-11-22``."""
+        return f"over the {self.weeks} weeks {self.label}"
+
+    @property
+    def over(self) -> str:
+        """``span`` + the share of the window with data when count minimums were scaled to it."""
+        text = self.span
+        if self.scale < 1.0:
+            text += f" ({self.covered} with data: count minimums scaled to {self.covered}/{self.weeks})"
+        return text
 
 
 @dataclasses.dataclass
@@ -203,15 +233,15 @@ class _Builder:
 
     def add(self, rule: str, scope: str, value: Any, ci_low: Any = None, ci_high: Any = None, n: Any = None,
             tier: str = "overall", kind: str = "proportion", note: str | None = None,
-            reason: str | None = None) -> Check | None:
+            reason: str | None = None, window: str | None = None, scale: float = 1.0) -> Check | None:
         r = self.th.rule(rule, tier, self.project)
         if not r.enabled:
             return None
         v, lo, hi, nn = _f(value), _f(ci_low), _f(ci_high), _i(n)
-        j = self.th.judge(rule, v, lo, hi, nn, tier, self.project)
-        notes = [x for x in ((reason or j.reason) if not j.judged else None, note) if x]
-        c = Check(rule=rule, scope=scope, value=v, ci_low=lo, ci_high=hi, n=nn, threshold=r.describe(nn),
+        j = self.th.judge(rule, v, lo, hi, nn, tier, self.project, scale=scale)
+        notes = [x for x in ((reason or j.reason) if not j.judged else j.reason, note) if x]
+        c = Check(rule=rule, scope=scope, value=v, ci_low=lo, ci_high=hi, n=nn, threshold=r.describe(nn, scale),
                   outcome=j.outcome, status=j.status, judged=j.judged, compared=j.compared, tier=r.tier,
-                  kind=kind, note="; ".join(notes) or None)
+                  kind=kind, note="; ".join(notes) or None, window=window)
         self.checks.append(c)
         return c

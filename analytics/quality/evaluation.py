@@ -22,6 +22,12 @@ label_shift            PSI of a batch's label distribution vs the previous batch
 annotator_drift        one-sided p-value: accuracy in the recent window (the scope, at least the  gold annotations
                        last K weeks) lower than in the annotator's first K weeks
                        (K = ``settings.drift_baseline_weeks``; ``drift.annotator_drift``)
+systematic_confusion   Bonferroni p-value that a frequent confusion (gold -> label) is            confused annotations
+                       concentrated in a team, annotator, item condition or team x condition
+                       (``accuracy.systematic_confusions``, the accuracy page's test)
+automation_bias        Bonferroni one-sided p-value that an annotator accepts wrong pre-labels    wrong pre-labels
+                       more often than their peers, over ``settings.habit_weeks`` weeks up to
+                       the scope's end (``correlation.prelabel_acceptance``)
 =====================  =======================================================================  ======
 
 Scope: a batch is judged alone (shift vs the batch delivered before it); a date range judges everything
@@ -30,10 +36,13 @@ project (shift on the latest batch). Drift is judged as of the scope's end. Inte
 ``settings.confidence``. The checks never loop over annotations: every number comes from the SQL
 sufficient statistics of the metric modules.
 
-``findings=True`` adds signals that have no rule in ``labelqa.toml`` yet; they are ``Evaluation.findings``,
-never gate checks: automation bias on pre-labels (over the 26 weeks up to the scope's end), and the accuracy of
-a critical class the scope has too few units to judge, over the ``WINDOW_WEEKS`` weeks up to the scope's end
-(rule ``accuracy_window``, judged with the critical tier's accuracy rule).
+Short date ranges (a weekly or daily cron). A date range shorter than ``settings.window_weeks`` weeks judges
+what one period of a rare class cannot reach over the rolling window of that many weeks up to its end
+(``window_of``): gold items per class, the QA rate of classes whose rule has a ``min_count``, the accuracy of a
+critical class the range alone cannot judge, and systematic confusions. Those checks carry ``Check.window``
+(the dates) and say so in their note; in a project younger than the window the count minimums shrink in
+proportion to the weeks with data. Any check whose whole interval lies on one side of its threshold is judged
+whatever its n (``Thresholds.judge``).
 """
 from __future__ import annotations
 
@@ -46,15 +55,16 @@ from analytics.db import query_df
 from analytics.filters import Filters
 from analytics.metrics.results import NoData
 from analytics.quality import rules
-from analytics.quality.checks import Check, Evaluation, Scope, _Builder
+from analytics.quality.checks import Check, Evaluation, Scope, Window, _Builder
 from analytics.quality.scope import class_tiers, project_batches, resolve_scope
-from analytics.thresholds import Thresholds, load_thresholds
+from analytics.quality.config import Thresholds, load_thresholds
 
-__all__ = ["ScopeRequest", "evaluate", "headline_accuracy", "FINDINGS_WEEKS", "WINDOW_WEEKS"]
+__all__ = ["ScopeRequest", "evaluate", "headline_accuracy", "window_of", "FINDINGS_WEEKS", "WINDOW_WEEKS"]
 
 headline_accuracy = rules.headline_accuracy
-FINDINGS_WEEKS = 26  # automation bias is a habit: judged over the 26 weeks up to the scope's end
-WINDOW_WEEKS = 8  # a critical class too small to judge in a short scope is judged over this many weeks
+# Defaults of settings.habit_weeks and settings.window_weeks (labelqa.toml), kept for importers.
+FINDINGS_WEEKS = 26
+WINDOW_WEEKS = 8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +96,10 @@ def evaluate(engine: Engine | Connection, project: str, scope: ScopeRequest | Sc
              thresholds: Thresholds | str | None = None, *, findings: bool = False) -> Evaluation:
     """Evaluate every enabled rule on the scope (None: the whole project); see the module docstring.
 
+    ``findings=True`` adds ``Evaluation.findings``: signals without a rule in ``labelqa.toml`` yet (likely label
+    errors and leakage between splits, issue 14; nothing without model scores or fingerprints), shown as alerts,
+    never gate checks. Automation bias and systematic confusions are gate rules now.
+
     Raises ``ValueError`` for an unknown project/batch or a bad date, ``NoData`` for a scope without annotations,
     ``ThresholdsError`` for a bad config.
     """
@@ -103,21 +117,23 @@ def evaluate(engine: Engine | Connection, project: str, scope: ScopeRequest | Sc
     n_ann = int(summary["n_annotations"] or 0)
     if n_ann == 0:
         raise NoData(f"no annotations in project {project!r} for {scope.label}")
-    headline, pooled = rules._rule_accuracy(b, engine, scope, tiers)
+    period = _period(scope, summary)
+    first = batches["first_at"].min() if not batches.empty else None
+    win = window_of(th, project, scope, period, None if first is None or first != first else first.date())
+    headline, pooled = rules._rule_accuracy(b, engine, scope, tiers, win)
     rules._rule_agreement(b, engine, scope)
     rules._rule_class_agreement(b, engine, scope, tiers)
-    rules._rule_coverage(b, engine, scope, tiers)
+    rules._rule_coverage(b, engine, scope, tiers, win)
     rules._rule_taxonomy(b, engine, scope, n_ann)
     rules._rule_annotator_share(b, engine, scope)
     rules._rule_label_shift(b, engine, scope, batches)
     rules._rule_drift(b, engine, scope)
-    period = _period(scope, summary)
+    rules._rule_systematic(b, engine, scope, win)
+    rules._rule_automation_bias(b, engine, scope, period)
     return Evaluation(project_id=project, scope=scope.label, checks=b.checks,
                       thresholds_path=str(th.path) if th.path else None, period=period,
                       accuracy=headline, pooled_accuracy=pooled,
-                      findings=(_critical_window(b, engine, scope, period) + _automation_bias(engine, scope, period)
-                                + _label_errors(engine, scope))
-                      if findings else [])
+                      findings=_label_errors(engine, scope) if findings else [])
 
 
 def _label_errors(engine: Connection, scope: Scope) -> list[Check]:
@@ -125,6 +141,27 @@ def _label_errors(engine: Connection, scope: Scope) -> list[Check]:
     from analytics.sources.label_errors_db import label_error_findings
 
     return label_error_findings(engine, scope.filters)
+
+
+def window_of(th: Thresholds, project: str, scope: Scope, period, first: dt.date | None = None) -> Window | None:
+    """The rolling window of a date-range scope shorter than ``settings.window_weeks`` weeks: those weeks up to
+    the scope's end (Monday of the first to the scope's last day), the scope's other filters kept. None for
+    a batch, the whole project, or a range at least that long (it is judged on itself). ``first``: the project's
+    first annotation day; ``Window.covered`` counts the window's weeks from it on."""
+    start, end = period
+    f = scope.filters
+    if f.date_from is None or f.batch_id is not None or start is None or end is None:
+        return None
+    weeks = int(th.setting("window_weeks", project))
+    monday = end - dt.timedelta(days=end.weekday())
+    w_from = monday - dt.timedelta(weeks=weeks - 1)
+    if w_from >= start:
+        return None
+    covered = weeks
+    if first is not None and first > w_from:  # the project is younger than the window
+        covered = max(1, (monday - (first - dt.timedelta(days=first.weekday()))).days // 7 + 1)
+    return Window(f.replace(date_from=w_from, date_to=end), f"{w_from.isoformat()} to {end.isoformat()}", weeks,
+                  min(covered, weeks))
 
 
 def _period(scope: Scope, summary) -> tuple[dt.date | None, dt.date | None]:
@@ -138,66 +175,3 @@ def _period(scope: Scope, summary) -> tuple[dt.date | None, dt.date | None]:
     start = f.date_from or scope.drift_start or day(summary.get("first_at"))
     end = f.date_to or scope.drift_end or day(summary.get("last_at"))
     return start, end
-
-
-def _automation_bias(engine: Connection, scope: Scope, period) -> list[Check]:
-    """Annotators who accept wrong pre-labels more often than their peers (``correlation.prelabel_acceptance``,
-    Bonferroni-adjusted), over the ``FINDINGS_WEEKS`` weeks up to the scope's end."""
-    from analytics.correlation import prelabel_acceptance_from_db
-
-    end = period[1]
-    f = scope.filters.replace(batch_id=None)
-    if end is not None:
-        monday = end - dt.timedelta(days=end.weekday())
-        f = f.replace(date_from=monday - dt.timedelta(weeks=FINDINGS_WEEKS - 1), date_to=end)
-    try:
-        pre = prelabel_acceptance_from_db(engine, f)
-    except NoData as exc:  # no pre-label shown to annotators in the window: nothing to test, say so
-        return [Check(rule="automation_bias", scope="overall", value=None, outcome="warn", status="grey",
-                      judged=False, tier="overall", note=exc.reason)]
-    out = []
-    window = (f"{f.date_from.isoformat()} to {f.date_to.isoformat()}" if f.date_from and f.date_to
-              else "whole project")
-    for r in pre[pre["automation_bias"].astype(bool)].itertuples() if not pre.empty else []:
-        out.append(Check(
-            rule="automation_bias", scope=f"annotator {r.annotator_id}", value=float(r.wrong_acceptance_rate),
-            n=int(r.n_wrong_suggestions), threshold="acceptance of wrong pre-labels above peers (Bonferroni p < 0.05)",
-            outcome="fail", status="red", compared=float(r.p_adjusted), tier="overall", kind="proportion",
-            note=(f"accepts {int(r.n_wrong_accepted)} of {int(r.n_wrong_suggestions)} wrong pre-labels; peers "
-                  f"{float(r.peer_rate):.3f}; Bonferroni p = {float(r.p_adjusted):.2g}; over {window}")))
-    return out
-
-
-def _critical_window(b: _Builder, engine: Connection, scope: Scope, period) -> list[Check]:
-    """Critical classes whose accuracy the scope cannot judge (too few units), judged over the
-    ``WINDOW_WEEKS`` weeks up to the scope's end; only the ones that then do not pass."""
-    from analytics import accuracy as acc
-
-    end = period[1]
-    todo = {c.scope.removeprefix("class "): c for c in b.checks
-            if c.rule == "accuracy" and c.tier == "critical" and c.scope != "overall" and not c.judged}
-    if end is None or not todo:
-        return []
-    monday = end - dt.timedelta(days=end.weekday())
-    f = scope.filters.replace(batch_id=None, date_from=monday - dt.timedelta(weeks=WINDOW_WEEKS - 1), date_to=end)
-    if scope.filters.date_from is not None and f.date_from >= scope.filters.date_from and scope.filters.batch_id is None:
-        return []  # the scope already spans the window
-    th, project = b.th, b.project
-    per = acc.accuracy_from_db(engine, f, by="gold_label", small_n=th.small_n(project),
-                               confidence=th.confidence(project))
-    out = []
-    for row in per.itertuples(index=False):
-        label = str(row.gold_label)
-        if label not in todo:
-            continue
-        v, lo, hi, n = (None if x is None or x != x else float(x) for x in (row.accuracy, row.ci_low, row.ci_high, row.n))
-        j = th.judge("accuracy", v, lo, hi, None if n is None else int(n), "critical", project)
-        if not j.judged or j.outcome == "pass":
-            continue
-        r = th.rule("accuracy", "critical", project)
-        out.append(Check(rule="accuracy_window", scope=f"class {label}", value=v, ci_low=lo, ci_high=hi,
-                         n=None if n is None else int(n), threshold=r.describe(None if n is None else int(n)),
-                         outcome=j.outcome, status=j.status, judged=True, compared=j.compared, tier="critical",
-                         note=(f"over the {WINDOW_WEEKS} weeks {f.date_from.isoformat()} to {end.isoformat()}; "
-                               f"not judged on the scope alone: {todo[label].note}")))
-    return out

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from analytics.db import query_df
 from analytics.filters import Filters
 from analytics.metrics.results import NoData
-from analytics.quality.checks import Scope, _Builder, _f, population_stability_index
+from analytics.quality.checks import Scope, Window, _Builder, _f, population_stability_index
 
 
 def headline_accuracy(engine: Engine, filters: Filters, confidence: float):
@@ -25,8 +25,16 @@ def headline_accuracy(engine: Engine, filters: Filters, confidence: float):
     return est, res["pooled"], method
 
 
-def _rule_accuracy(b: _Builder, engine: Engine, scope: Scope, tiers: dict[str, str]):
-    """Adds the accuracy and gold-items checks; returns ``(headline, pooled)`` estimates."""
+def _pct(x) -> str:
+    return "-" if x is None or x != x else f"{100 * float(x):.1f}%"
+
+
+def _rule_accuracy(b: _Builder, engine: Engine, scope: Scope, tiers: dict[str, str], win: Window | None = None):
+    """Adds the accuracy and gold-items checks; returns ``(headline, pooled)`` estimates.
+
+    With a ``win``dow (a scope shorter than ``settings.window_weeks``): a critical class the scope cannot judge
+    (too few units and an interval that straddles the target) is judged over the window, and gold items are
+    counted over the window, so a weekly run judges volumes a week cannot reach on the weeks that can."""
     from analytics import accuracy as acc
 
     conf, small = b.th.confidence(b.project), b.th.small_n(b.project)
@@ -34,16 +42,40 @@ def _rule_accuracy(b: _Builder, engine: Engine, scope: Scope, tiers: dict[str, s
     b.add("accuracy", "overall", est.value, est.ci_low, est.ci_high, est.n, "overall",
           note=method, reason=est.reason)
     per = acc.accuracy_from_db(engine, scope.filters, by="gold_label", small_n=small, confidence=conf)
+    wper = None
+    if win is not None:
+        wper = acc.accuracy_from_db(engine, win.filters, by="gold_label", small_n=small, confidence=conf)
+        wrows = {str(r.gold_label): r for r in wper.itertuples(index=False)}
+    over = f"judged {win.span}" if win is not None else ""
+    seen = set()
     for row in per.itertuples(index=False):
         label = str(row.gold_label)
-        b.add("accuracy", f"class {label}", row.accuracy, row.ci_low, row.ci_high, row.n,
-              tiers.get(label, "standard"))
-    # Gold items per class: distinct items whose gold label is the class (annotated in the scope); classes
-    # of the taxonomy without any gold item count 0.
-    gold = dict(zip(per["gold_label"].astype(str), per["n_items"].astype(int)))
+        tier = tiers.get(label, "standard")
+        seen.add(label)
+        if win is not None and tier == "critical" and label in wrows:
+            j = b.th.judge("accuracy", _f(row.accuracy), _f(row.ci_low), _f(row.ci_high), int(row.n), tier, b.project)
+            if not j.judged:
+                w = wrows[label]
+                b.add("accuracy", f"class {label}", w.accuracy, w.ci_low, w.ci_high, w.n, tier, window=win.label,
+                      note=f"{over}; the scope alone: {_pct(row.accuracy)}, n={int(row.n)}, {j.reason}")
+                continue
+        b.add("accuracy", f"class {label}", row.accuracy, row.ci_low, row.ci_high, row.n, tier)
+    if win is not None:  # critical classes without a gold-scored annotation in the scope
+        for label, tier in sorted(tiers.items()):
+            if tier == "critical" and label not in seen and label in wrows:
+                w = wrows[label]
+                b.add("accuracy", f"class {label}", w.accuracy, w.ci_low, w.ci_high, w.n, tier, window=win.label,
+                      note=f"{over}; no gold-scored annotation in the scope alone")
+    # Gold items per class: distinct items whose gold label is the class (annotated in the scope, or in the
+    # window for a short scope); classes of the taxonomy without any gold item count 0.
+    over = f"judged {win.over}" if win is not None else ""
+    src = wper if wper is not None else per
+    gold = dict(zip(src["gold_label"].astype(str), src["n_items"].astype(int)))
     for label, tier in sorted(tiers.items()):
         if b.th.rule("gold_items", tier, b.project).enabled:
-            b.add("gold_items", f"class {label}", gold.get(label, 0), tier=tier, kind="count")
+            b.add("gold_items", f"class {label}", gold.get(label, 0), tier=tier, kind="count",
+                  note=over or None, window=win.label if win is not None else None,
+                  scale=win.scale if win is not None else 1.0)
     return est, pooled
 
 
@@ -68,18 +100,29 @@ def _rule_class_agreement(b: _Builder, engine: Engine, scope: Scope, tiers: dict
               tiers.get(label, "standard"), kind="proportion", reason=getattr(row, "reason", None) or None)
 
 
-def _rule_coverage(b: _Builder, engine: Engine, scope: Scope, tiers: dict[str, str]) -> None:
+def _rule_coverage(b: _Builder, engine: Engine, scope: Scope, tiers: dict[str, str], win: Window | None = None) -> None:
+    """QA rate per class. With a ``win``dow, a class whose rule asks for a minimum count of checked items
+    (``min_count``, the critical tier) is judged over the window: a week of a rare class cannot reach it."""
     from analytics import coverage as cov
 
     qa = cov.qa_coverage_from_db(engine, scope.filters)
+    wqa = {}
+    if win is not None:
+        wqa = {str(r.label): r for r in cov.qa_coverage_from_db(engine, win.filters).itertuples(index=False)}
     for row in qa.itertuples(index=False):
         label = str(row.label)
         tier = tiers.get(label, getattr(row, "tier", "standard") or "standard")
+        window = None
+        if win is not None and label in wqa and b.th.rule("qa_rate", tier, b.project).min_count > 0:
+            row, window = wqa[label], win.label
         checked = int(row.items_qa) if hasattr(row, "items_qa") else (
             round(int(row.items) * float(row.qa_rate)) if _f(row.qa_rate) is not None else None)
         # QA rate is a count of what was checked (a census), not an estimate: judged on the value, no interval.
-        b.add("qa_rate", f"class {label}", row.qa_rate, n=row.items, tier=tier,
-              note=None if checked is None else f"{checked:,} of {int(row.items):,} items checked")
+        note = None if checked is None else f"{checked:,} of {int(row.items):,} items checked"
+        if window is not None:
+            note = f"{note}, {win.over}" if note else win.over
+        b.add("qa_rate", f"class {label}", row.qa_rate, n=row.items, tier=tier, note=note, window=window,
+              scale=win.scale if window is not None else 1.0)
 
 
 def _rule_taxonomy(b: _Builder, engine: Engine, scope: Scope, n_annotations: int) -> None:
@@ -184,3 +227,76 @@ def _rule_drift(b: _Builder, engine: Engine, scope: Scope) -> None:
               kind="p_value", note=note, reason=row.reason if note is None else None)
 
 
+def _rule_systematic(b: _Builder, engine, scope: Scope, win: Window | None = None) -> None:
+    """``analytics.accuracy.systematic_confusions`` (the accuracy page's test) on the scope, or on its window when
+    the scope is short: the most frequent confusions, each tested for concentration in a team, an annotator,
+    an item condition (every ``item_attributes`` key) or a team x condition; one check a confused pair, its
+    value the smallest Bonferroni-adjusted p-value over those dimensions."""
+    rule = b.th.rule("systematic_confusion", "overall", b.project)
+    if not rule.enabled:
+        return
+    from analytics import accuracy as acc
+
+    opts = query_df(engine, "ui_filter_options", project_id=scope.project_id)
+    keys = sorted(opts.loc[opts["kind"] == "attr_key", "value"].dropna().astype(str).unique())
+    dims = ("team", "annotator_id", *[f"attr:{k}" for k in keys], *[f"team*attr:{k}" for k in keys])
+    f = win.filters if win is not None else scope.filters
+    # systematic_confusions' database branch, on the evaluation's one connection (the function takes an
+    # Engine, and DuckDB refuses a second connection while this one is open)
+    pairs = acc._top_pairs(acc.confusion_from_db(engine, f), 5, rule.min_n)
+    if pairs.empty:
+        return
+    true_labels = sorted(pairs["true_label"].astype(str).unique())
+    res = acc._systematic_finish(pairs, {d: acc._dimension_group_db(engine, f, d, true_labels) for d in dims},
+                                 rule.limit)
+    if res.empty:
+        return
+    over = win.span if win is not None else None
+    for (t, lab), g in res.groupby(["true_label", "label"], sort=False):
+        tested = g[g["p_value"].notna()]
+        subject = f"confusion {t} -> {lab}"
+        n = int(g["n"].iloc[0])
+        if tested.empty:
+            b.add("systematic_confusion", subject, None, n=n, kind="p_value", note=over,
+                  reason=str(g["reason"].dropna().iloc[0]) if g["reason"].notna().any() else "no group to compare",
+                  window=win.label if win is not None else None)
+            continue
+        r = tested.sort_values(["p_value", "dimension"]).iloc[0]
+        note = (f"{_pct(r['share'])} of gold-{t} annotations labelled {lab}; in {r['concentrated_in']} "
+                f"{_pct(r['group_rate'])} (n={int(r['group_n'])}) vs {_pct(r['rest_rate'])} elsewhere")
+        if over:
+            note += f"; {over}"
+        b.add("systematic_confusion", subject, float(r["p_value"]), n=n, kind="p_value", note=note,
+              window=win.label if win is not None else None)
+
+
+def _rule_automation_bias(b: _Builder, engine, scope: Scope, period) -> None:
+    """``analytics.correlation.prelabel_acceptance_from_db`` over the ``settings.habit_weeks`` weeks up to the
+    scope's end (a habit, not a week's event): one check per annotator with at least ``min_n`` wrong
+    pre-labels shown, its value the Bonferroni-adjusted one-sided p-value that they accept wrong pre-labels
+    more often than their peers. No pre-label shown in the window: nothing to judge, no check."""
+    rule = b.th.rule("automation_bias", "overall", b.project)
+    if not rule.enabled:
+        return
+    from analytics.correlation import prelabel_acceptance_from_db
+
+    weeks = int(b.th.setting("habit_weeks", b.project))
+    end = period[1]
+    f = scope.filters.replace(batch_id=None)
+    if end is not None:
+        monday = end - dt.timedelta(days=end.weekday())
+        f = f.replace(date_from=monday - dt.timedelta(weeks=weeks - 1), date_to=end)
+    label = f"{f.date_from.isoformat()} to {f.date_to.isoformat()}" if f.date_from and f.date_to else None
+    try:
+        pre = prelabel_acceptance_from_db(engine, f, alpha=rule.limit, min_n=rule.min_n)
+    except NoData:
+        return
+    if pre.empty:
+        return
+    pre = pre[pre["n_wrong_suggestions"] >= rule.min_n]
+    for r in pre.sort_values("annotator_id").itertuples(index=False):
+        b.add("automation_bias", f"annotator {r.annotator_id}", r.p_adjusted, n=int(r.n_wrong_suggestions),
+              kind="p_value", window=label,
+              note=(f"accepts {int(r.n_wrong_accepted)} of {int(r.n_wrong_suggestions)} wrong pre-labels "
+                    f"({_pct(r.wrong_acceptance_rate)}); peers {_pct(r.peer_rate)}"
+                    + (f"; over the {weeks} weeks {label}" if label else "")))
