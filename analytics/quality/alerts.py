@@ -184,5 +184,6 @@ _PARAM_WORDS = {"focus": "class", "annotator": "annotator"}
 def alert_link_label(alert: Alert, page_title: str) -> str:
     """The label of an alert's link: the page and every choice the link sets (``Open Stratified accuracy: class
     emergency_vehicle``), so that a link changes only what it says (no hidden filter, no date range)."""
-    said = [f"{_PARAM_WORDS.get(k, k)} {v}" for k, v in alert.params.items() if v is not None]
+    # a page link's label is Markdown: the data in it is escaped like the alert text
+    said = [f"{_PARAM_WORDS.get(k, k)} {md_escape(v)}" for k, v in alert.params.items() if v is not None]
     return f"Open {page_title}" + (f": {', '.join(said)}" if said else "")
