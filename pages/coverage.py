@@ -3,16 +3,37 @@ empty and thin cells marked, QA rate per class against its minimum, and a form t
 stratified QA sample."""
 from __future__ import annotations
 
+import datetime as dt
+import math
+
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from sqlalchemy.engine import Engine
 
+from analytics.accuracy import draw_qa_strata_sample, plan_qa_strata, qa_strata_from_db, systematic_keys
 from analytics.coverage import coverage_summary
+from analytics.filters import Filters
 from ui import data
 from ui.charts import COLOUR, hbar, heatmap, plotly_chart, rows_height, style, top_n
 from ui.common import (
     csv_bytes, ctx, empty_state, fmt_n, fmt_num, fmt_pct, md, page_header, small_n, status_mark, table, url_radio,
-    url_selectbox,
+    url_selectbox, week_start,
 )
+from ui.words import column_config, tidy
+
+
+@st.cache_data(ttl=600, show_spinner="Counting items per QA stratum...")
+def qa_strata_cached(_engine: Engine, db: str, f: Filters, sys_keys: tuple, drifting: tuple,
+                     include_checked: bool) -> pd.DataFrame:
+    return qa_strata_from_db(_engine, f, sys_keys, drifting, include_checked=include_checked)
+
+
+@st.cache_data(ttl=600, show_spinner="Drawing the seeded QA sample...")
+def qa_sample_cached(_engine: Engine, db: str, f: Filters, plan: pd.DataFrame, seed: int, sys_keys: tuple,
+                     drifting: tuple, include_checked: bool) -> pd.DataFrame:
+    return draw_qa_strata_sample(_engine, f, plan, seed, sys_keys, drifting, include_checked=include_checked)
+
 
 c = ctx()
 f = c.filters
@@ -134,10 +155,13 @@ else:
 
 # ------------------------------------------------------------------------------------------ QA planner
 st.subheader("Plan a QA sample")
-pop = data.qa_population(c.engine, c.db, f)
 with st.form("qa_plan"):
-    st.caption("How many items of each class to send to QA, drawn at random within each class "
-               "(stratified). The same seed always draws the same items.")
+    st.caption("How many items of each class to send to QA, drawn at random within each stratum (class × flag). "
+               "Items already checked (gold or reviewed) are left out; strata with a finding (a systematic "
+               "confusion, a drifting annotator) are over-sampled and classes under their QA rate get the items "
+               "they lack. Each item carries its inclusion probability and weight, so the accuracy measured on "
+               "the reviewed sample can be reweighted to the whole class (Horvitz-Thompson). The same seed always "
+               "draws the same items.")
     a1, a2, a3, a4 = st.columns(4)
     rate_std = a1.number_input("Standard classes: rate", 0.0, 1.0, float(r_std.limit), 0.01, format="%.2f")
     rate_crit = a2.number_input("Critical classes: rate", 0.0, 1.0, float(r_crit.limit), 0.01, format="%.2f")
@@ -145,20 +169,63 @@ with st.form("qa_plan"):
     half = a4.number_input("Precision: CI half-width (0 = off)", 0.0, 0.5, 0.05, 0.01, format="%.2f",
                            help="Sample enough items per class that a 95% interval on its accuracy is at most this "
                                 "wide on each side (Cochran's formula with the finite population correction).")
-    seed = st.number_input("Seed", 0, 2**31 - 1, 42, 1)
+    b1, b2, b3 = st.columns([1, 1, 2])
+    seed = b1.number_input("Seed", 0, 2**31 - 1, 42, 1)
+    oversample = b2.number_input("Over-sample flagged strata ×", 1.0, 10.0, 3.0, 0.5, format="%.1f",
+                                 help="Flagged strata are sampled at this multiple of their class's rate (at most "
+                                      "every item).")
+    include_checked = b3.toggle("Include items already checked (gold or reviewed)", value=False,
+                                help="Off by default: re-checking an item with gold or a review adds little.")
     st.form_submit_button("Plan the sample", type="primary")
-if pop.empty:
-    empty_state("No items to sample", "The planner needs annotated items in the filtered scope.")
+
+# Findings that flag strata: the accuracy page's systematic confusions and the annotators page's drift test.
+dims = ("team", "annotator_id", *[f"attr:{k}" for k in keys], *[f"team*attr:{k}" for k in keys])
+sysc = data.systematic(c.engine, c.db, f, dims)
+sys_keys = systematic_keys(sysc) if not sysc.empty else []
+end = f.date_to or dt.date.today()
+hf = f.replace(date_from=week_start(end) - dt.timedelta(weeks=25), date_to=end)
+drift, _drift_err = data.annotator_drift(c.engine, c.db, hf, int(c.thresholds.setting("drift_baseline_weeks", c.project_id)),
+                                         c.thresholds.drift_alpha(c.project_id))
+drifting = sorted(drift.loc[drift["drift"].astype(bool), "annotator_id"].astype(str)) if not drift.empty else []
+deficit = {}
+if not qa.empty:
+    short = qa[~qa["meets"].astype(bool)]
+    deficit = {str(r.label): int(math.ceil(r.required_rate * r.items - r.items_qa - 1e-9)) for r in short.itertuples()}
+strata = qa_strata_cached(c.engine, c.db, f, tuple(sys_keys), tuple(drifting), include_checked)
+if strata.empty or int(strata["population"].sum()) == 0:
+    empty_state("No items to sample",
+                "Every item of the filtered scope is already checked (gold or reviewed)." if not strata.empty else
+                "The planner needs annotated items in the filtered scope.")
 else:
-    tiers = {l: c.tier(l) for l in pop["label"].astype(str)}
-    rates = tuple(sorted((l, rate_crit if t == "critical" else rate_std) for l, t in tiers.items()))
-    plan = data.qa_plan(pop[["label", "population"]], rates, half if half > 0 else None,
-                        int(min_count) if min_count else None)
+    tiers = {l: c.tier(l) for l in strata["label"].astype(str)}
+    rates = {l: rate_crit if t == "critical" else rate_std for l, t in tiers.items()}
+    plan = plan_qa_strata(strata[["label", "flag", "population"]], min_rate=rates,
+                          half_width=half if half > 0 else None, min_count=int(min_count) if min_count else None,
+                          oversample=float(oversample), class_minimum=deficit)
+    n_checked = int(strata["items_checked"].sum())
     st.markdown(f"**Plan:** {int(plan['n'].sum()):,} items to check, out of {int(plan['population'].sum()):,} "
-                f"items in {len(plan)} classes.")
-    table(plan, "qa_plan", "plan_table",
-          column_config={"rate": st.column_config.NumberColumn("rate", format="percent")})
-    sample = data.qa_sample(c.engine, c.db, f, plan[["label", "n"]], int(seed))
-    st.download_button(f"Download the sample ({len(sample):,} items, seed {int(seed)})", csv_bytes(sample),
-                       file_name=f"qa_sample_{f.project_id}_seed{int(seed)}.csv", mime="text/csv",
-                       key="dl_sample", type="primary", icon=":material/download:", on_click="ignore")
+                f"eligible items in {plan['label'].nunique()} classes"
+                + ("" if include_checked else f" ({n_checked:,} already-checked items left out)") + ".")
+    found = []
+    if sys_keys:
+        found.append("systematic confusions: " + ", ".join(
+            md(f"{r.true_label} → {r.label} in {r.concentrated_in}")
+            for r in sysc[sysc["systematic"].astype(bool)].drop_duplicates(["true_label", "label", "concentrated_in"]).itertuples()))
+    if drifting:
+        found.append("drifting annotators: " + ", ".join(md(a) for a in drifting))
+    if deficit:
+        found.append("classes under their QA rate: " + ", ".join(f"{md(l)} (+{n})" for l, n in sorted(deficit.items())))
+    st.caption("Over-sampled: " + ("; ".join(found) if found else "nothing (no finding in this scope)") + ".")
+    shown = plan[plan["population"] > 0]
+    table(shown, "qa_plan_strata", "plan_table", column_order=["stratum", "population", "n", "inclusion_probability",
+                                                              "weight", "why"],
+          column_config=column_config(shown, population="eligible items", n="items to check"))
+    sample = qa_sample_cached(c.engine, c.db, f, plan, int(seed), tuple(sys_keys), tuple(drifting), include_checked)
+    st.download_button(f"Download the QA sample with weights ({len(sample):,} items, seed {int(seed)})",
+                       csv_bytes(sample), file_name=f"qa_sample_with_weights_{f.project_id}_seed{int(seed)}.csv",
+                       mime="text/csv", key="dl_sample", type="primary", icon=":material/download:", on_click="ignore",
+                       help="One row per item: item_id, class, stratum, why_oversampled, inclusion_probability, "
+                            "weight (= 1 / probability), stratum_population, stratum_sample, already_gold, "
+                            "already_reviewed and the item's attributes (attr_<key>). After review, the accuracy of "
+                            "the class or project is sum(weight × correct) / sum(weight) "
+                            "(analytics.accuracy.reweighted_accuracy).")
