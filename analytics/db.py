@@ -90,6 +90,10 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
     ``read_only`` uses the driver's own guard where it has one: DuckDB ``read_only``,
     PostgreSQL ``default_transaction_read_only``. The dashboard always asks for it.
     """
+    if url.startswith("sc://"):  # Spark Connect: not SQLAlchemy; query_df dispatches on it (analytics.sources.spark)
+        from analytics.sources.spark import connect_spark
+
+        return connect_spark(url)  # type: ignore[return-value]
     kwargs: dict[str, Any] = {"poolclass": NullPool}
     if url.startswith("duckdb"):
         if read_only:
@@ -145,15 +149,37 @@ def _statement(sql: str, params: Mapping[str, Any]):
     return stmt
 
 
+# SQLAlchemy dialect names whose engines get sqlglot's translation of the canonical text (DuckDB, PostgreSQL and
+# any other dialect run the files in sql/ as they are).
+_TRANSLATED = {"databricks": "databricks", "hive": "spark", "spark": "spark", "trino": "trino",
+               "bigquery": "bigquery", "snowflake": "snowflake"}
+
+
 def query_df(con: Engine | Connection, name: str, **params: Any) -> pd.DataFrame:
     """Run ``sql/<name>.sql`` with bound ``params`` and return a DataFrame.
 
     List/tuple parameters are bound as expanding IN lists. Every ``:param`` the file uses must be given
     (``None`` for an unused optional filter).
+
+    The engine decides the text: a Spark Connect engine (``make_engine("sc://...")``) runs the Spark translation
+    with ``spark.sql(text, args=...)`` (:mod:`analytics.sources.spark`); a SQLAlchemy engine of a translated
+    dialect (``databricks://``, ``hive://``, ...) runs :func:`analytics.sources.dialects.query_text` with list
+    parameters expanded into one scalar bind each; DuckDB and PostgreSQL run the canonical text.
     """
-    sql = sql_text(name)
+    if getattr(con, "dialect_name", None) == "spark":  # analytics.sources.spark.SparkEngine
+        from analytics.sources.spark import query_df as spark_query_df
+
+        return spark_query_df(con, name, **params)  # type: ignore[arg-type]
     clean = {k: (list(v) if isinstance(v, (tuple, set, frozenset)) else v) for k, v in params.items()}
-    stmt = _statement(sql, clean)
+    target = _TRANSLATED.get(getattr(getattr(con, "dialect", None), "name", ""))
+    if target is not None:
+        from analytics.sources.dialects import query_text
+        from analytics.sources.spark import expand_list_params
+
+        sql, clean = expand_list_params(query_text(name, target), clean)
+        stmt = text(sql)
+    else:
+        stmt = _statement(sql_text(name), clean)
     if isinstance(con, Engine):
         with con.connect() as c:
             return pd.read_sql(stmt, c, params=clean)
@@ -194,7 +220,7 @@ def create_indexes(engine: Engine) -> None:
 def role_can_write(engine: Engine) -> bool | None:
     """PostgreSQL: whether the connected role may change any canonical table (``None`` for other databases, where
     the engine's own read-only mode is the guard)."""
-    if engine.dialect.name != "postgresql":
+    if getattr(getattr(engine, "dialect", None), "name", None) != "postgresql":  # Spark Connect has no .dialect
         return None
     return int(query_df(engine, "postgres/role_write_privileges").iloc[0]["writable"]) > 0
 

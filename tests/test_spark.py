@@ -1,12 +1,22 @@
 """Spark as an engine: list-parameter expansion (no Spark needed) and live parity with DuckDB (marker ``spark``).
 
-The live part starts a local[2] Spark session (Java 17 + pyspark), registers the sample snapshot as views and
-checks that each query file that takes only the dashboard's filter parameters returns DuckDB's result
-(both sorted; floats within 1e-9). It skips locally without Java/pyspark and fails instead when CI=true.
+The live part starts a Spark Connect server (``SparkConnectServer`` from the pyspark package, local[2], Java 17) on
+a free loopback port, stores the sample snapshot in its catalog as tables (visible to every client session, as a
+lakehouse's tables would be) and checks through ``analytics.db`` itself (``make_engine("sc://...")`` +
+``query_df``, no patching) that each SELECT query file that takes only the dashboard's filter parameters returns
+DuckDB's result (both sorted; floats within 1e-9) and that ``labelqa gate --db sc://... --format json`` (the
+quality evaluation: every rule's value, interval, n and outcome) prints DuckDB's JSON. It skips locally without
+Java/pyspark and fails instead when CI=true.
 """
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +34,22 @@ TABLES = {"annotations": "annotations.parquet", "items": "items.parquet", "gold_
           "label_classes": "label_classes.csv", "model_metrics": "model_metrics.csv",
           "model_runs": "model_runs.csv", "projects": "projects.csv"}
 FILTER_KEYS = set(Filters("x").params())
+# Queries with no rows on the sample snapshot (no label outside the taxonomy, no model scores loaded).
+EMPTY_ON_SNAPSHOT = {"gate_labels_outside_taxonomy", "model_scores_runs"}
+
+
+def _is_select(name: str) -> bool:
+    try:
+        _param_names(name)
+    except ValueError:  # INSERT/DDL files (ingest history, schema): never run on Spark
+        return False
+    return True
+
+
+# history_*: ingest's own bookkeeping (ingest_log), read by labelqa load on the writable database, not analytics.
 QUERIES = sorted(p.stem for p in (ROOT / "sql").glob("*.sql")
-                 if not p.stem.startswith("_") and p.stem not in ("schema", "indexes"))
+                 if not p.stem.startswith(("_", "history_")) and p.stem not in ("schema", "indexes")
+                 and _is_select(p.stem))
 
 
 def test_expand_list_params():
@@ -50,35 +74,81 @@ def _frame(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
 
 
+def _free_port() -> int:
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory, missing_tool):
+    """(DuckDB engine, Spark Connect engine from ``make_engine``, its URL, the DuckDB URL) over the same rows."""
     if shutil.which("java") is None:
         missing_tool("java", "scripts/test.sh must install openjdk-17-jre-headless")
     try:
+        import pyspark
         from pyspark.sql import SparkSession
     except ImportError:
         missing_tool("pyspark", "it is in the test extra")
-    from analytics.db import make_engine
-    from analytics.sources.spark import SparkEngine
     from sqlalchemy import text
 
-    path = tmp_path_factory.mktemp("spark") / "ref.duckdb"
+    from analytics.db import ensure_schema, make_engine
+
+    tmp = tmp_path_factory.mktemp("spark")
+    path = tmp / "ref.duckdb"
     duck = make_engine(f"duckdb:///{path}")
+    ensure_schema(duck)  # every table a query may read (the snapshot has no model scores, preference pairs, ...)
     with duck.begin() as c:
         for t, f in TABLES.items():
             fn = "read_parquet" if f.endswith(".parquet") else "read_csv_auto"
-            c.execute(text(f"CREATE TABLE {t} AS SELECT * FROM {fn}('{SNAP / f}')"))
-    spark = (SparkSession.builder.master("local[2]").config("spark.driver.memory", "1g")
-             .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-             .config("spark.sql.shuffle.partitions", "4").getOrCreate())
-    with duck.connect() as c:  # identical typed rows on both sides: Spark reads the DuckDB tables' Parquet export
-        for t in TABLES:
-            out = path.parent / f"{t}.parquet"
-            c.execute(text(f"COPY {t} TO '{out}' (FORMAT parquet)"))
-            spark.read.parquet(str(out)).createOrReplaceTempView(t)
-    yield duck, SparkEngine(spark)
-    spark.stop()
-    duck.dispose()
+            c.execute(text(f"INSERT INTO {t} BY NAME SELECT * FROM {fn}('{SNAP / f}')"))
+        tables = [r[0] for r in c.execute(text("SELECT table_name FROM information_schema.tables "
+                                               "WHERE table_schema = 'main' AND table_type = 'BASE TABLE'"))]
+        for t in tables:  # identical typed rows on both sides: Spark reads the DuckDB tables' Parquet export
+            c.execute(text(f"COPY {t} TO '{tmp / t}.parquet' (FORMAT parquet)"))
+    port = _free_port()
+    home = Path(pyspark.__file__).parent
+    log = open(tmp / "connect-server.log", "wb")
+    server = subprocess.Popen(
+        [str(home / "bin" / "spark-submit"), "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
+         "--master", "local[2]", "--driver-memory", "1g", "--name", "labelqa-test",
+         # short-lived JVM on small data: the C1 compiler only and a serial GC cost far less CPU than full JIT
+         "--driver-java-options", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+         "--conf", "spark.sql.adaptive.enabled=false",
+         "--conf", "spark.connect.grpc.binding.address=127.0.0.1", "--conf", f"spark.connect.grpc.binding.port={port}",
+         "--conf", "spark.ui.enabled=false", "--conf", "spark.sql.session.timeZone=UTC",
+         "--conf", "spark.sql.shuffle.partitions=2", "--conf", f"spark.sql.warehouse.dir={tmp / 'warehouse'}"],
+        stdout=log, stderr=subprocess.STDOUT, cwd=tmp, start_new_session=True,
+        env=dict(os.environ, SPARK_HOME=str(home), SPARK_LOCAL_IP="127.0.0.1"))
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"Spark Connect server exited ({server.returncode}): {(tmp / 'connect-server.log').read_text()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("Spark Connect server did not listen within 180 s")
+                time.sleep(0.5)
+        url = f"sc://127.0.0.1:{port}"
+        loader = SparkSession.builder.remote(url).getOrCreate()
+        for t in tables:  # catalog tables, shared by every session of the server (the CLI's included)
+            loader.read.parquet(str(tmp / f"{t}.parquet")).write.saveAsTable(t)
+        spark = make_engine(url, read_only=True)
+        yield duck, spark, url, f"duckdb:///{path}"
+        spark.dispose()
+        loader.stop()
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
+        log.close()
+        duck.dispose()
 
 
 def _norm(df: pd.DataFrame) -> pd.DataFrame:
@@ -98,16 +168,18 @@ def _norm(df: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [q for q in QUERIES if _param_names(q) <= FILTER_KEYS | {"project_id"}])
 def test_query_matches_duckdb(engines, name):
-    from analytics.db import query_df as duck_query
-    from analytics.sources.spark import query_df as spark_query
+    from analytics.db import query_df
+    from analytics.sources.spark import SparkEngine
 
-    duck, spark = engines
+    duck, spark, _, _ = engines
+    assert isinstance(spark, SparkEngine)
     pid = str(_frame(SNAP / "projects.csv")["project_id"].iloc[0])
     params = {k: v for k, v in Filters(pid).params().items() if k in _param_names(name)}
-    want = _norm(duck_query(duck, name, **params))
-    got = _norm(spark_query(spark, name, **params))
+    want = _norm(query_df(duck, name, **params))
+    got = _norm(query_df(spark, name, **params))
     assert list(got.columns) == list(want.columns)
-    assert len(got) == len(want) and len(want) > 0 or name.startswith("gate_labels_outside")
+    assert len(got) == len(want)
+    assert len(want) > 0 or name in EMPTY_ON_SNAPSHOT, f"{name} returns no rows on the snapshot: compares nothing"
     for c in want.columns:
         if want[c].dtype == float:
             np.testing.assert_allclose(got[c].to_numpy(float), want[c].to_numpy(float), rtol=1e-9, atol=1e-9,
@@ -116,36 +188,40 @@ def test_query_matches_duckdb(engines, name):
             assert got[c].tolist() == want[c].tolist(), f"{name}.{c}"
 
 
+def _same_checks(got, want) -> None:
+    assert len(want) > 0
+    key = lambda c: (c["rule"], c["scope"], c["status"], c["outcome"], c["n"], c["tier"])  # noqa: E731
+    assert [key(c) for c in got] == [key(c) for c in want]
+    for a, b in zip(got, want):
+        assert a.keys() == b.keys()
+        for f in a:
+            x, y = a[f], b[f]
+            if isinstance(y, float) and isinstance(x, (int, float)):
+                assert x == pytest.approx(y, rel=1e-9, abs=1e-12), (a["rule"], a["scope"], f)
+            else:
+                assert x == y, (a["rule"], a["scope"], f)
+
+
 @pytest.mark.spark
 @pytest.mark.slow
-def test_gate_matches_duckdb(engines, monkeypatch):
-    """The whole gate on Spark equals the gate on DuckDB. Until the query loader dispatches on the engine
-    (analytics/sources/db.py), every module's ``query_df`` is routed here, exactly the way that hook will do it."""
-    import sys
-
-    import analytics.db as db
-    from analytics.gate import evaluate_gate
-    from analytics.sources.spark import SparkEngine
-    from analytics.sources.spark import query_df as spark_query
-
-    orig = db.query_df
-
-    def dispatch(con, name, **params):
-        return spark_query(con, name, **params) if isinstance(con, SparkEngine) else orig(con, name, **params)
-
-    for mod in list(sys.modules.values()):
-        if mod is not None and getattr(mod, "__name__", "").startswith("analytics") and getattr(mod, "query_df", None) is orig:
-            monkeypatch.setattr(mod, "query_df", dispatch)
-    duck, spark = engines
+def test_gate_cli_on_spark_connect_prints_duckdb_json(engines, tmp_path):
+    """``labelqa gate --db sc://host:port --project P --format json`` (a fresh process, its own Spark Connect
+    session over the server's tables) prints DuckDB's JSON and exits with DuckDB's code."""
+    _, _, sc_url, duck_url = engines
     pid = str(_frame(SNAP / "projects.csv")["project_id"].iloc[0])
-    want = evaluate_gate(duck, pid)
-    got = evaluate_gate(spark, pid)
-    assert len(want.checks) > 0
-    key = lambda c: (c.rule, c.scope, c.status, c.outcome, c.n, c.tier)  # noqa: E731
-    assert [key(c) for c in got.checks] == [key(c) for c in want.checks]
-    for a, b in zip(got.checks, want.checks):
-        for f in ("value", "ci_low", "ci_high", "compared"):
-            x, y = getattr(a, f), getattr(b, f)
-            assert (x is None) == (y is None), (a.rule, a.scope, f)
-            if y is not None:
-                assert x == pytest.approx(y, rel=1e-9, abs=1e-12), (a.rule, a.scope, f)
+    cli = Path(sys.executable).parent / "labelqa"
+    out = {}
+    for which, url in (("duckdb", duck_url), ("spark", sc_url)):
+        t0 = time.perf_counter()
+        proc = subprocess.run([str(cli), "gate", "--db", url, "--project", pid, "--format", "json"],
+                              capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        print(f"labelqa gate on {which}: {time.perf_counter() - t0:.1f} s, exit {proc.returncode}")
+        assert proc.returncode in (0, 1), proc.stderr[-3000:]
+        out[which] = (proc.returncode, json.loads(proc.stdout))
+    (dcode, want), (scode, got) = out["duckdb"], out["spark"]
+    assert scode == dcode
+    for d in (want, got):
+        d.pop("generated_at")
+    checks_w, checks_g = want.pop("checks"), got.pop("checks")
+    assert got == want
+    _same_checks(checks_g, checks_w)

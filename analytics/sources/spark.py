@@ -1,13 +1,14 @@
 """Apache Spark as a query engine: the files in ``sql/`` run on a Spark session through Spark Connect.
 
-``--db sc://host:15002`` gives a :class:`SparkEngine`; :func:`query_df` runs query ``name`` with
+``--db sc://host:15002`` (``analytics.db.make_engine``) gives a :class:`SparkEngine`, and ``analytics.db.query_df``
+hands it to :func:`query_df` here, which runs query ``name`` with
 ``session.sql(text, args=...)`` on the Spark translation from :mod:`analytics.sources.dialects`. Spark binds only
 scalar named parameters, so a list parameter used as ``IN :xs`` is expanded into ``IN (:xs_0, :xs_1, ...)`` first
 (an empty list becomes an empty subquery, so ``IN`` is false as with SQLAlchemy's expanding binds).
 Read-only: only single SELECT statements run; nothing is created on the server.
 
-``databricks://`` and ``hive://`` URLs stay SQLAlchemy engines; they get the same translated text through the
-dialect dispatch in the query loader.
+``databricks://`` and ``hive://`` URLs stay SQLAlchemy engines; ``analytics.db.query_df`` gives them the same
+translated text (Databricks' or Spark's) with list parameters expanded by :func:`expand_list_params`.
 """
 from __future__ import annotations
 
@@ -35,9 +36,10 @@ class SparkEngine:
 
     dialect_name = "spark"
 
-    def __init__(self, session: Any, url: str = "spark://local") -> None:
+    def __init__(self, session: Any, url: str = "spark://local", owned: bool = False) -> None:
         self.session = session
         self.url = url
+        self.owned = owned
 
     def connect(self) -> "SparkEngine":
         return self
@@ -49,7 +51,11 @@ class SparkEngine:
         return None
 
     def dispose(self) -> None:
-        """Nothing pooled to release (the Spark session belongs to whoever created it)."""
+        """Stop the Spark Connect session :func:`connect_spark` opened (the server releases it); a session passed in
+        belongs to whoever created it and stays open."""
+        if self.owned:
+            self.session.stop()
+            self.owned = False
 
 
 def connect_spark(url: str) -> SparkEngine:
@@ -60,7 +66,7 @@ def connect_spark(url: str) -> SparkEngine:
         from pyspark.sql import SparkSession
     except ImportError as e:  # pragma: no cover - depends on the install
         raise ValueError("Spark Connect needs pyspark: pip install 'labelqa[spark]'") from e
-    return SparkEngine(SparkSession.builder.remote(url).getOrCreate(), url)
+    return SparkEngine(SparkSession.builder.remote(url).getOrCreate(), url, owned=True)
 
 
 @lru_cache(maxsize=None)
