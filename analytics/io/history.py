@@ -24,10 +24,11 @@ import getpass
 import hashlib
 import json
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["GENESIS", "TRACKED", "table_digest", "row_fingerprints", "file_sha256", "load_record", "verify_chain",
-           "diff_rows", "verify", "append_load", "verify_db"]
+           "diff_rows", "verify", "append_load", "verify_db", "fingerprint_digest"]
 
 GENESIS = "0" * 64
 #: Tables whose rows the history fingerprints, with their keys.
@@ -57,6 +58,16 @@ def row_fingerprints(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     return c[key].assign(row_hash=h.view("int64"))
 
 
+def fingerprint_digest(fingerprints: pd.DataFrame, key: list[str]) -> str:
+    """SHA-256 hex over :func:`row_fingerprints` sorted by key (keys and 64-bit row hashes): the digest a load
+    records per table. Order-independent like :func:`table_digest`, and far cheaper on millions of rows."""
+    f = fingerprints.sort_values(key, kind="stable")
+    d = hashlib.sha256()
+    d.update(pd.util.hash_pandas_object(f[key].astype("string"), index=False).to_numpy().tobytes())  # the keys
+    d.update(f["row_hash"].to_numpy("int64").tobytes())
+    return d.hexdigest()
+
+
 def file_sha256(path) -> str:
     d = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -75,11 +86,14 @@ def _chain(prev: str, body: dict) -> str:
 
 def load_record(load_id: int, tables: dict[str, pd.DataFrame], keys: dict[str, list[str]], prev_digest: str = GENESIS,
                 *, who: str = "", when: str = "", files: dict[str, str] | None = None,
-                counts: dict[str, int] | None = None) -> dict:
+                counts: dict[str, int] | None = None, digests: dict[str, str] | None = None) -> dict:
     """One ingest-log record: who/when, file SHA-256s, row counts and digests per table, chained digest.
-    ``counts`` (rows added per table, every table of the load) is recorded when given."""
+    ``counts`` (rows added per table, every table of the load) is recorded when given; ``digests`` replaces the
+    per-table :func:`table_digest` (the database path records :func:`fingerprint_digest`)."""
+    digests = digests or {}
     body = {"load_id": int(load_id), "who": who, "when": when, "files": dict(sorted((files or {}).items())),
-            "tables": {t: {"rows": int(len(f)), "digest": table_digest(f, keys[t])} for t, f in sorted(tables.items())},
+            "tables": {t: {"rows": int(len(f)), "digest": digests.get(t) or table_digest(f, keys[t])}
+                       for t, f in sorted(tables.items())},
             "prev_digest": prev_digest}
     if counts is not None:
         body["counts"] = {t: int(n) for t, n in sorted(counts.items())}
@@ -139,6 +153,15 @@ def _select(table: str, source: str) -> str:
     return f"SELECT {', '.join(TABLE_COLUMNS[table])} FROM {source}"  # fixed canonical names only
 
 
+def _read(con, sql: str) -> pd.DataFrame:
+    """A query's rows as a frame, the same way at load time and at verification (DuckDB: its own fast fetch)."""
+    from sqlalchemy import text
+
+    if con.dialect.name == "duckdb":
+        return con.connection.driver_connection.execute(sql).df()
+    return pd.read_sql(text(sql), con)
+
+
 def append_load(con, duck: bool, sources, staged: set, counts: dict, registered: list,
                 stage_prefix: str = "_lqa_stage_") -> dict:
     """Append this load to the ingest log (inside the load's transaction): record + chain digest in
@@ -151,22 +174,22 @@ def append_load(con, duck: bool, sources, staged: set, counts: dict, registered:
 
     last = con.execute(text(sql_text("history_last_load"))).fetchone()
     load_id, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
-    frames = {t: pd.read_sql(text(_select(t, stage_prefix + t)), con) for t in TRACKED if t in staged}
+    frames = {t: _read(con, _select(t, stage_prefix + t)) for t in TRACKED if t in staged}
+    prints = {t: row_fingerprints(f, TRACKED[t]) for t, f in frames.items()}
     when = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     files = {s.name: file_sha256(s.path) for s in sources if s.path.is_file()}
     rec = load_record(load_id, frames, TRACKED, prev, who=_user(), when=when.isoformat(sep=" "), files=files,
-                      counts=counts)
+                      counts=counts, digests={t: fingerprint_digest(p, TRACKED[t]) for t, p in prints.items()})
     body = {k: v for k, v in rec.items() if k != "digest"}
     con.execute(text(sql_text("history_insert_load")), {"load_id": load_id, "loaded_at": when,
                                                           "loaded_by": rec["who"], "record": _json(body),
                                                           "digest": rec["digest"]})
-    parts = [row_fingerprints(f, TRACKED[t]).rename(columns={TRACKED[t][0]: "row_key"}).assign(table_name=t)
-             for t, f in frames.items() if len(f)]
+    parts = [p.rename(columns={TRACKED[t][0]: "row_key"}).assign(table_name=t) for t, p in prints.items() if len(p)]
     if parts:
         df = pd.concat(parts, ignore_index=True)
-        tbl = pa.table({"load_id": pa.array([load_id] * len(df), pa.int64()),
-                        "table_name": pa.array(df["table_name"].astype(str).tolist(), pa.string()),
-                        "row_key": pa.array(df["row_key"].astype(str).tolist(), pa.string()),
+        tbl = pa.table({"load_id": pa.array(np.full(len(df), load_id, dtype=np.int64)),
+                        "table_name": pa.array(df["table_name"].to_numpy(str), pa.string()),
+                        "row_key": pa.array(df["row_key"].to_numpy(str), pa.string()),
                         "row_hash": pa.array(df["row_hash"].to_numpy("int64"), pa.int64())})
         _stage(con, duck, "_lqa_history_rows", tbl, registered)
         con.execute(text(sql_text("history_insert_rows")))
@@ -177,7 +200,7 @@ def verify_db(engine) -> dict:
     """:func:`verify` against the database: ``ok``, ``broken_loads`` (load ids whose record or link no longer
     matches), per tracked table ``added`` / ``deleted`` / ``changed`` counts and ``details`` frames, ``n_loads``.
     Raises ``NoData`` when no load was recorded."""
-    from sqlalchemy import inspect, text
+    from sqlalchemy import inspect
     from sqlalchemy.engine import Engine
 
     from analytics.db import query_df
@@ -196,7 +219,7 @@ def verify_db(engine) -> dict:
     for t, key in TRACKED.items():
         rows = query_df(engine, "history_rows", table_name=t).drop_duplicates("row_key", keep="last")
         stored[t] = rows.rename(columns={"row_key": key[0]})
-        current[t] = pd.read_sql(text(_select(t, t)), engine)
+        current[t] = _read(engine, _select(t, t))
     out = verify(records, stored, current, TRACKED)
     out["n_loads"] = len(records)
     out["loads"] = log[["load_id", "loaded_at", "loaded_by", "digest"]]
