@@ -1,18 +1,18 @@
 """Delivery report: what a client needs to judge one delivered batch on their own. Built by
-``analytics.report.delivery_report`` from the chosen project's data only; annotators appear as pseudonyms.
-'Download report' gives the same content as one self-contained HTML file."""
+``analytics.report.delivery_report`` from the chosen project's data only; the page and the downloadable HTML are
+one design (``analytics.render.report.delivery``: the same sentences, targets and verdicts, chart rows, colours
+and legend). Annotators appear aggregated by default (the delivery settings' ``annotators``), as pseudonyms in
+the vendor view."""
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.metrics.results import NoData
+from analytics.render.report import CLASS_LEGEND, NOTES, annotator_summary, delivery_texts, render_delivery_html, target_rows
 from ui import data
 from ui.charts import forest, plotly_chart
-from ui.common import (
-    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, md, no_data, page_header, small_n, status_badge,
-    status_mark, table, url_selectbox,
-)
-
+from ui.common import ctx, empty_state, fmt_ci, fmt_n, fmt_num, fmt_pct, md, no_data, table, url_selectbox
 
 # Column headers a client reads on their own (the CSV download keeps the machine names).
 _HEAD = {
@@ -20,21 +20,20 @@ _HEAD = {
     "share": "Share of labels", "accuracy": "Accuracy", "ci_low": "95% CI low", "ci_high": "95% CI high",
     "n_gold": "Labels checked", "agreement": "Agreement (alpha)", "agreement_ci_low": "Agreement 95% CI low",
     "agreement_ci_high": "Agreement 95% CI high", "agreement_n_items": "Items labelled twice+",
-    "tier": "Tier", "items_checked": "Items checked", "qa_rate": "Share of items checked",
-    "small_sample": "Too few to judge", "status": "Status",
+    "tier": "Tier", "items_checked": "Items checked by QA", "qa_rate": "Share of items checked by QA",
+    "small_sample": "Too few to judge", "verdict": "Against its target",
 }
 _PLAIN = ("label", "pseudonym", "items", "annotations", "n_gold", "agreement_n_items", "tier", "items_checked",
-          "small_sample", "status")
+          "small_sample", "verdict")
+# The chart's colours are the verdicts' (ui.charts.forest colours by status name).
+_VERDICT_STATUS = {"met": "green", "not met": "red", "not enough evidence": "grey"}
+_CELL = {"met": "#d9f0d3", "not met": "#f8d0cb", "not enough evidence": "#eeeeee"}
 
 c = ctx()
 f = c.filters
-sn = small_n(c)
-page_header("Delivery report", "For the client: one delivered batch, its quality with intervals, and how it was "
-            "measured. Only this project's data is used; the sidebar's date, team, schema and split filters do "
-            "not apply (the report covers the whole batch).")
-
 batches = [str(b) for b in c.options.get("batch", [])]
 if not batches:
+    st.title("Delivery report")
     empty_state("No batches delivered yet",
                 "A delivery report describes one batch (table `batches`, with `annotations.batch_id` pointing to "
                 "it). Load batches with `labelqa load`.")
@@ -44,34 +43,56 @@ try:
     rep, html = data.delivery_report(c.engine, c.db, f.project_id, batch, _thresholds=c.thresholds,
                                      thresholds_key=str(c.thresholds.path))
 except NoData as exc:  # e.g. a batch without annotations
+    st.title("Delivery report")
     no_data(exc, "This batch cannot be reported yet")
     st.stop()
 
-st.download_button("Download report (HTML)", html.encode("utf-8"), file_name=f"delivery_{rep.batch_id}.html",
-                   mime="text/html", type="primary", icon=":material/download:", key="dl_report", on_click="ignore",
-                   help="One self-contained file (charts included) that opens offline in any browser.")
+tx = delivery_texts(rep)
+st.title(tx["title"])
+st.caption(f"{md(tx['subtitle'])} {md(tx['dates'])}  \nThe report covers the whole batch: the sidebar's date, team, "
+           "schema and split filters do not apply here.")
+vendor = st.toggle("Vendor view: annotators one by one (pseudonyms)", value=rep.annotator_view == "pseudonyms",
+                   key="vendor_view", help="The client's copy shows annotators as configured in the delivery "
+                   f"settings ({rep.annotator_view}); the vendor view lists each under a stable pseudonym.")
+view = "pseudonyms" if vendor else rep.annotator_view
+if view != rep.annotator_view:
+    html = render_delivery_html(rep, annotators=view)
+st.download_button("Download report (HTML)" + (" — vendor copy" if vendor else ""), html.encode("utf-8"),
+                   file_name=f"delivery_{rep.batch_id}{'_vendor' if vendor else ''}.html", mime="text/html",
+                   type="primary", icon=":material/download:", key="dl_report", on_click="ignore",
+                   help="The same report as this page, in one file that opens offline in any browser.")
 
-# ------------------------------------------------------------------------------------------ delivered
-st.header(f"{md(rep.project_name)} — {md(rep.batch_name)}")
-st.caption(f"Client: {md(rep.client)} · batch {md(rep.batch_id)} · delivered {fmt_date(rep.delivered_at)} · labelled "
-           f"{fmt_date(rep.first_at)} to {fmt_date(rep.last_at)}")
+st.info(md(tx["headline"]))
 k = st.columns(4)
 k[0].metric("Labels delivered", f"{rep.n_annotations:,}")
 k[0].caption(f"on {rep.n_items:,} items by {rep.n_annotators} annotators")
-with k[1].container():
-    a = rep.accuracy
-    st.metric("Accuracy (checked against expert answers)", fmt_pct(a.value) if a.defined else "–")
-    st.caption(f"{fmt_ci(a.ci_low, a.ci_high, pct=True)}; {fmt_n(a.n)} labels checked" if a.defined else
-               f"Not measured: {a.reason}")
-    status_badge(c.status("accuracy", a.value, a.ci_low, a.ci_high, a.n, "overall"))
-with k[2].container():
-    g = rep.agreement
-    st.metric("Agreement between annotators (α)", fmt_num(g.value) if g.defined else "–")
-    st.caption(f"{fmt_ci(g.ci_low, g.ci_high)}; {fmt_n(g.n)} items labelled twice or more" if g.defined else
-               f"Not measured: {g.reason}")
-    status_badge(c.status("krippendorff_alpha", g.value, g.ci_low, g.ci_high, g.n, "overall"))
-k[3].metric("Quality checks", fmt_pct(rep.qa_rate))
-k[3].caption(f"{rep.items_checked:,} of {rep.n_items:,} items checked by an expert answer or a review")
+a = rep.accuracy
+k[1].metric("Accuracy", fmt_pct(a.value) if a.defined else "–")
+k[1].caption(f"95% CI {fmt_ci(a.ci_low, a.ci_high, pct=True)}; {fmt_n(a.n)} labels checked" if a.defined else
+             f"Not measured: {md(a.reason)}")
+g = rep.agreement
+k[2].metric("Agreement (α)", fmt_num(g.value) if g.defined else "–")
+k[2].caption(f"95% CI {fmt_ci(g.ci_low, g.ci_high)}; {fmt_n(g.n_items or g.n)} items labelled twice or more"
+             if g.defined else f"Not measured: {md(g.reason)}")
+k[3].metric("Items checked by QA", f"{rep.items_checked:,}")
+k[3].caption(f"{fmt_pct(rep.qa_rate)} of {rep.n_items:,} items")
+
+# ------------------------------------------------------------------------------------------ targets
+st.subheader("Contracted targets")
+tg = target_rows(rep)
+if tg.empty:
+    st.write("No targets apply.")
+else:
+    st.dataframe(tg.style.map(lambda v: f"background-color: {_CELL[v]}" if v in _CELL else "", subset=["Verdict"]),
+                 hide_index=True, width="stretch")
+
+st.subheader("Known issues and what is being done")
+if rep.note:
+    st.text(rep.note)
+else:
+    st.write("No known issues were recorded for this batch.")
+if tx["schema"]:
+    st.warning(md(tx["schema"]))
 
 # ------------------------------------------------------------------------------------------ per class
 st.subheader("Quality per class")
@@ -79,49 +100,57 @@ cl = rep.classes.copy()
 if cl.empty:
     empty_state("No class in this batch", "The batch has no labels.")
 else:
-    cl["status"] = [c.status("accuracy", r.accuracy, r.ci_low, r.ci_high, r.n_gold, r.tier) for r in cl.itertuples()]
-    shown = cl.dropna(subset=["accuracy"]).sort_values(["accuracy", "label"])
+    shown = cl.dropna(subset=["accuracy"])
+    shown = shown[shown["n_gold"] > 0].sort_values(["accuracy", "label"])
     if shown.empty:
         empty_state("No class was checked against expert answers in this batch",
                     "Accuracy per class appears once some of the batch's items have an expert (gold) answer.")
     else:
-        crit = [l for l in shown["label"] if c.tier(l) == "critical"]
-        plotly_chart(forest(shown, "label", "accuracy", "ci_low", "ci_high", "n_gold",
-                               f"Accuracy per class in batch {rep.batch_id} (bar: 95% interval; size: labels checked)",
-                               "accuracy (% of checked labels correct)", status="status", small="small_sample",
-                               highlight=crit,
-                               refs=[(rep.accuracy.value, f"batch overall {fmt_pct(rep.accuracy.value)}", "#2f6690")]),
-                        key="classes")
-        st.caption(f"★ critical class. Hollow grey: fewer than {sn} labels checked, shown but too few to judge.")
-    tbl = cl.assign(status=[status_mark(s) for s in cl["status"]])
-    table(tbl, f"delivery_{rep.batch_id}_classes", "cl_table", status_cols=["status"],
+        shown = shown.assign(_name=[("★ " if t == "critical" else "") + str(lab)
+                                    for lab, t in zip(shown["label"], shown["tier"])],
+                             _status=shown["verdict"].map(_VERDICT_STATUS).fillna("grey"))
+        plotly_chart(forest(shown, "_name", "accuracy", "ci_low", "ci_high", "n_gold",
+                            f"Accuracy per class in batch {rep.batch_id}", "share of checked labels that are correct",
+                            status="_status", x_range=(0, 1),
+                            refs=[(a.value, f"batch overall {fmt_pct(a.value)}", "#2f6690")] if a.defined else []),
+                     key="classes")
+        st.markdown(" · ".join(f'<span style="color:{col}">●</span> {words}' if col != "#ffffff" else words
+                               for col, words in CLASS_LEGEND), unsafe_allow_html=True)
+    tbl = cl.drop(columns=["status"])
+    table(tbl, f"delivery_{rep.batch_id}_classes", "cl_table",
+          column_order=["label", "annotations", "share", "accuracy", "ci_low", "ci_high", "n_gold", "verdict",
+                        "agreement", "agreement_ci_low", "agreement_ci_high", "items_checked", "items", "qa_rate",
+                        "tier"],
           column_config={k_: st.column_config.NumberColumn(_HEAD.get(k_, k_), format="percent")
                          for k_ in ("share", "accuracy", "ci_low", "ci_high", "qa_rate")}
           | {k_: st.column_config.NumberColumn(_HEAD.get(k_, k_), format="%.3f")
              for k_ in ("agreement", "agreement_ci_low", "agreement_ci_high")}
           | {k_: st.column_config.Column(_HEAD[k_]) for k_ in _PLAIN if k_ in tbl.columns})
+    mix = cl[cl["annotations"] > 0].sort_values(["annotations", "label"], ascending=[True, False])
+    if not mix.empty:
+        fig = go.Figure(go.Bar(x=mix["share"], y=mix["label"], orientation="h", marker_color="#64748b",
+                               customdata=mix["annotations"],
+                               hovertemplate="%{y}: %{x:.2%} (%{customdata:,} labels)<extra></extra>"))
+        fig.update_layout(title="What the batch contains (share of labels per class)", template="plotly_white",
+                          xaxis=dict(tickformat=".0%"), height=max(260, 20 * len(mix) + 80),
+                          margin=dict(l=10, r=10, t=50, b=30))
+        fig.update_yaxes(type="category")
+        plotly_chart(fig, key="mix")
 
-st.subheader("Annotators (pseudonyms)")
-table(rep.annotators, f"delivery_{rep.batch_id}_annotators", "ann_table",
-      column_config={k_: st.column_config.NumberColumn(_HEAD.get(k_, k_), format="percent")
-                     for k_ in ("share", "accuracy", "ci_low", "ci_high")}
-      | {k_: st.column_config.Column(_HEAD[k_]) for k_ in _PLAIN if k_ in rep.annotators.columns},
-      caption="Annotators are named by volume in this batch (Annotator A labelled the most).")
+if view != "hide":
+    st.subheader("Annotators")
+    if view == "pseudonyms":
+        table(rep.annotators, f"delivery_{rep.batch_id}_annotators", "ann_table",
+              column_config={k_: st.column_config.NumberColumn(_HEAD.get(k_, k_), format="percent")
+                             for k_ in ("share", "accuracy", "ci_low", "ci_high")}
+              | {k_: st.column_config.Column(_HEAD[k_]) for k_ in _PLAIN if k_ in rep.annotators.columns},
+              caption="Pseudonyms are stable across the project's batches (Annotator A started first).")
+    else:
+        st.write(annotator_summary(rep))
 
 # ------------------------------------------------------------------------------------------ method
-st.subheader("How these numbers were measured")
-st.markdown(
-    f"""
-- **Accuracy** is the share of labels that match an expert answer, on the items that have one. Experts check
-  rare classes more often than common ones, so the overall figure weights each class by its share of the
-  batch's items (the unweighted share is {fmt_pct(rep.accuracy_pooled.value)}).
-- **Agreement** (Krippendorff's alpha) compares annotators who labelled the same item: 1 means they always
-  agree, 0 means no more than chance.
-- **Every number has a 95% interval**: the range the true value lies in with 95% confidence, given how many
-  labels were checked. Fewer than {sn} checks make a number too uncertain to judge; it is shown in grey.
-- **Quality checks**: an item counts as checked when it has an expert answer or a reviewer looked at one of
-  its labels.
-- Only data of project *{md(rep.project_name)}* is used; annotators appear under pseudonyms.
-"""
-)
-st.caption(f"Generated {rep.generated_at} · confidence {rep.confidence:.0%}")
+st.subheader("How these numbers were computed")
+st.markdown("\n".join("- " + n.format(conf=f"{rep.confidence:.0%}", small_n=rep.small_n)
+                      .replace("<b>", "**").replace("</b>", "**").replace("<i>", "*").replace("</i>", "*")
+                      for n in NOTES))
+st.caption(f"Generated {rep.generated_at} by LabelQA. Only data of project {md(rep.project_name)} is used.")

@@ -225,7 +225,10 @@ def test_annotators_flags_and_detail_from_link(demo_db):
 
 def test_delivery_report_uses_pseudonyms_and_one_project(demo_db):
     at = open_page("delivery", batch="streetscene-b05")
-    assert at.header[0].value.startswith("Street scene objects")
+    assert at.title[0].value.startswith("Delivery report: Street scene objects")
+    # the client view aggregates annotators (issue 9 item 9); the vendor view lists pseudonyms
+    assert not any("pseudonym" in df.value.columns for df in at.dataframe)
+    at.toggle(key="vendor_view").set_value(True).run()
     ann = next(df.value for df in at.dataframe if "pseudonym" in df.value.columns)
     assert ann["pseudonym"].str.startswith("Annotator ").all()
     shown = texts(at) + "".join(df.value.to_csv() for df in at.dataframe)

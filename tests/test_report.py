@@ -58,7 +58,8 @@ class _Resources(HTMLParser):
             self.styles.append(data)
 
 
-def _assert_self_contained(html: str, n_figures: int) -> None:
+def _assert_self_contained(html: str, n_figures: int, svg: bool = False) -> None:
+    """``svg``: the delivery report draws static SVG charts (no script at all) instead of plotly."""
     p = _Resources()
     p.feed(html)
     remote = [u for u in p.urls if re.match(r"\s*(https?:)?//", u[2], re.I)]
@@ -66,6 +67,9 @@ def _assert_self_contained(html: str, n_figures: int) -> None:
     assert "link" not in p.tags  # no external stylesheet, font or icon
     assert not any(re.search(r"url\(|@import", s, re.I) for s in p.styles)
     assert not re.search(r"<script[^>]+\bsrc\s*=", html, re.I)
+    if svg:
+        assert "<script" not in html and html.count('<svg xmlns="http://www.w3.org/2000/svg"') == n_figures
+        return
     # plotly.js inlined exactly once; one newPlot call per figure
     assert html.count('<script id="plotly-js"') == (1 if n_figures else 0)
     assert len(re.findall(r"Plotly\.newPlot\(", _without_library(html))) == n_figures
@@ -109,7 +113,7 @@ def test_delivery_report_numbers_on_tiny(tiny_db, tiny_delivery):
 
 def test_delivery_html_on_tiny(tiny_delivery):
     html = render_delivery_html(tiny_delivery)
-    _assert_self_contained(html, n_figures=2)
+    _assert_self_contained(html, n_figures=2, svg=True)
     r = tiny_delivery
     body = _without_library(html)
     a = r.accuracy
@@ -217,8 +221,8 @@ def test_demo_delivery_numbers_match_the_analytics(demo_engine, demo_delivery, d
     assert r.annotators["annotations"].sum() == n
 
 
-def test_demo_delivery_is_self_contained_and_leaks_nothing(demo_engine, demo_delivery_html):
-    _assert_self_contained(demo_delivery_html, n_figures=2)
+def test_demo_delivery_is_self_contained_and_leaks_nothing(demo_engine, demo_delivery, demo_delivery_html):
+    _assert_self_contained(demo_delivery_html, n_figures=2, svg=True)
     with demo_engine.connect() as c:
         people = c.execute(text("SELECT annotator_id, display_name FROM annotators")).fetchall()
         others = c.execute(text("SELECT project_id, name, client FROM projects WHERE project_id <> 'streetscene'"
@@ -228,7 +232,10 @@ def test_demo_delivery_is_self_contained_and_leaks_nothing(demo_engine, demo_del
     assert len(people) >= 40 and len(others) == 2
     words = [a for a, _ in people] + [d for _, d in people] + [w for row in others for w in row] + other_batches
     assert _leaks(demo_delivery_html, words) == []
-    assert "Annotator A" in demo_delivery_html
+    # the client's copy aggregates annotators (issue 9 item 9); the vendor's copy names them by pseudonym only
+    assert "Annotator A" not in demo_delivery_html
+    vendor = render_delivery_html(demo_delivery, annotators="pseudonyms")
+    assert _leaks(vendor, words) == [] and "Annotator A" in vendor
 
 
 def test_demo_weekly_report_flags_the_drifting_annotator(demo_engine):
@@ -246,7 +253,7 @@ def test_demo_weekly_report_flags_the_drifting_annotator(demo_engine):
 
 @pytest.mark.browser
 def test_delivery_html_opens_offline_in_chromium(demo_delivery_html, tmp_path):
-    """Open the file in headless Chromium: every request stays on file:/data:, and the charts are drawn."""
+    """Open the file in headless Chromium: every request stays on file:/data:, and the (SVG) charts are drawn."""
     for cond, why in ((os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}"),):
         if not cond:
             pytest.fail(why) if IN_CI else pytest.skip(why)
@@ -267,8 +274,8 @@ def test_delivery_html_opens_offline_in_chromium(demo_delivery_html, tmp_path):
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(path.as_uri())
-            page.wait_for_selector(".main-svg", timeout=30_000)
-            assert page.locator(".js-plotly-plot").count() == 2
+            page.wait_for_selector("svg.chart", timeout=30_000)
+            assert page.locator("svg.chart").count() == 2
             assert errors == []
         finally:
             browser.close()
