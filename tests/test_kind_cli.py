@@ -36,7 +36,8 @@ def test_region_kinds_are_registered_with_the_frames_columns():
                                                           "gold_sets": GOLD_SET_COLUMNS}
     for name in ("spans", "boxes", "multilabel"):
         k = kinds.get(name)
-        assert k.table_columns() == {} and k.schema is None and k.commands == {}  # no tables, no own command yet
+        # database tables since issue 13's "Data and ingest" (tests/test_kinds_db.py checks them); no own command
+        assert k.table_columns() and k.schema == f"{name}_schema" and k.commands == {}
         assert callable(k.metric("agreement_json"))
 
 

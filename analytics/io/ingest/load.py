@@ -44,6 +44,11 @@ def _read_file(mem, src: _Source, table: str | None, project: str | None,
                 if not fh.read(1 << 16).strip():
                     problems.add(src, "file is empty (only whitespace)")
                     return {}
+    for _tables, rules in kind_rules():  # whole-file shapes a kind reads itself (DPO/TRL JSONL, region exports)
+        for reader in rules.file_readers:
+            out = reader(mem, src, table, project, mapping, problems)
+            if out is not None:
+                return out
     if kind == "json" and _looks_like_labelstudio(mem, src):
         src.kind = "labelstudio"
         if table not in (None, "annotations"):
@@ -53,11 +58,6 @@ def _read_file(mem, src: _Source, table: str | None, project: str | None,
         if "items" in out:
             out["implicit:items"] = out.pop("items").select(list(_IMPLICIT_COLUMNS["items"]) + ["_file", "_row"])
         return out
-    for _tables, rules in kind_rules():  # whole-file shapes a kind reads itself (e.g. DPO/TRL JSONL)
-        for reader in rules.file_readers:
-            out = reader(mem, src, table, project, mapping, problems)
-            if out is not None:
-                return out
     return _read_tabular(mem, src, table, project, mapping, problems)
 
 

@@ -97,20 +97,27 @@ def infer_table(name: str, columns: Sequence[str], mapping: Mapping[str, Mapping
     by_name = _table_from_name(Path(name).name)
     if by_name:
         return by_name
+    from analytics.db import CANONICAL_TABLES
+    from analytics.io.ingest.schema import TABLE_COLUMNS as CANONICAL_COLUMNS
+
+    canonical_names = {c for cols in CANONICAL_COLUMNS.values() for c in cols}
     mapping = mapping or {}
     fits = []
     for table in load_tables():
         have = set(_renamed(columns, table, mapping).values())
         if project:
             have.add("project_id") if "project_id" in TABLE_COLUMNS[table] else None
+        if table not in CANONICAL_TABLES and not have - canonical_names:
+            continue  # a kind's table is told by columns only when the file has one of its own (x, span_start...)
         if set(REQUIRED_COLUMNS[table]) <= have:
-            fits.append((len(have), -len(TABLE_COLUMNS[table]), table))
+            # on as many matched columns, a canonical table wins over a kind's (gold_labels over gold_label_sets)
+            fits.append((len(have), table in CANONICAL_TABLES, -len(TABLE_COLUMNS[table]), table))
     if not fits:
         return None
     fits.sort(reverse=True)
-    if len(fits) > 1 and fits[0][:2] == fits[1][:2]:
+    if len(fits) > 1 and fits[0][:3] == fits[1][:3]:
         return None
-    return fits[0][2]
+    return fits[0][3]
 
 
 def _norm_label(label: str) -> str:

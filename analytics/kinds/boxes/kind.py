@@ -2,22 +2,34 @@
 
 Canonical frames (:mod:`.frames`): boxes ``item_id, annotator_id, label, x, y, width, height`` (top-left corner
 and size in one unit per project; optional ``image_width, image_height``; a row with an empty label = the
-annotator saw the image and drew nothing), gold boxes the same without ``annotator_id``. No database tables yet
-(``tables`` is empty, so ``labelqa load`` and ``ensure_schema`` are unchanged); the file CLI is
+annotator saw the image and drew nothing), gold boxes the same without ``annotator_id``. Database tables (``tables``
+below = ``sql/boxes_schema.sql``, created by ``ensure_schema``): ``box_annotations``, ``box_images`` (image size per
+item), ``gold_boxes``, filled by ``labelqa load`` (:mod:`.ingest`). The file CLI is
 ``labelqa agreement FILE --kind boxes --iou 0.5`` and ``labelqa accuracy FILE --gold GOLD --kind boxes``.
 """
 from analytics.kinds.spec import KindSpec
 
 _M = "analytics.kinds.boxes."
+_V, _D, _T = "VARCHAR", "DOUBLE PRECISION", "TIMESTAMP"
+_GEOM = {"x": _D, "y": _D, "width": _D, "height": _D, "unit": _V}
 
 KIND = KindSpec(
     name="boxes",
     title="Bounding boxes",
     description="labelled axis-aligned boxes on images (object detection), matched by IoU",
-    required={
+    tables={
+        "box_annotations": {"annotation_id": _V, "item_id": _V, "annotator_id": _V, "label": _V, **_GEOM,
+                            "created_at": _T, "batch_id": _V},
+        "box_images": {"item_id": _V, "image_width": _D, "image_height": _D},
+        "gold_boxes": {"item_id": _V, "label": _V, **_GEOM, "source": _V, "created_at": _T},
+    },
+    required={  # the file CLI's frames (what labelqa load requires of the tables: ingest.RULES.required)
         "boxes": ("item_id", "annotator_id", "label", "x", "y", "width", "height"),
         "gold_boxes": ("item_id", "label", "x", "y", "width", "height"),
     },
+    schema="boxes_schema",  # sql/boxes_schema.sql, run by analytics.db.ensure_schema
+    queries="",             # sql/boxes_*.sql
+    validate=_M + "ingest:RULES",  # labelqa load: keys, references, sizes, boxes inside the image, labels
     readers={
         "file": _M + "readers:read_input",  # what the file CLI reads (by shape)
         "labelstudio": _M + "readers:read_label_studio_boxes",

@@ -1,19 +1,31 @@
 """Declaration of the ``multilabel`` kind: a set of labels per (item, annotator) (issue 13).
 
 Canonical frames: annotations ``item_id, annotator_id, label``, one row per chosen label (an annotator who chose
-nothing: one row with an empty label; :mod:`.agreement`), gold sets ``item_id, label`` (:mod:`.readers`). No
-database tables yet (``tables`` is empty, so ``labelqa load`` and ``ensure_schema`` are unchanged); the file CLI is
+nothing: one row with an empty label; :mod:`.agreement`), gold sets ``item_id, label`` (:mod:`.readers`). Database
+tables (``tables`` below = ``sql/multilabel_schema.sql``, created by ``ensure_schema``): ``multilabel_annotations``
+(one row per chosen label, ``annotation_id`` = the set) and ``gold_label_sets``, filled by ``labelqa load``
+(:mod:`.ingest`). The file CLI is
 ``labelqa agreement FILE --kind multilabel`` and ``labelqa accuracy FILE --gold GOLD --kind multilabel``.
 """
 from analytics.kinds.spec import KindSpec
 
 _M = "analytics.kinds.multilabel."
+_V, _T = "VARCHAR", "TIMESTAMP"
 
 KIND = KindSpec(
     name="multilabel",
     title="Multi-label",
     description="several labels per item from a closed taxonomy (tagging), compared as sets",
+    tables={
+        "multilabel_annotations": {"annotation_id": _V, "item_id": _V, "annotator_id": _V, "label": _V,
+                                   "created_at": _T, "batch_id": _V},
+        "gold_label_sets": {"item_id": _V, "label": _V, "source": _V, "created_at": _T},
+    },
+    # the file CLI's frames (what labelqa load requires of the tables: ingest.RULES.required)
     required={"annotations": ("item_id", "annotator_id", "label"), "gold_sets": ("item_id", "label")},
+    schema="multilabel_schema",  # sql/multilabel_schema.sql, run by analytics.db.ensure_schema
+    queries="",                  # sql/multilabel_*.sql
+    validate=_M + "ingest:RULES",  # labelqa load: references, labels
     readers={
         "file": _M + "readers:read_input",  # what the file CLI reads (by shape)
         "csv": _M + "readers:read_multilabel_file",

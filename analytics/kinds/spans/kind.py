@@ -2,24 +2,36 @@
 
 Canonical frames (:mod:`.frames`): spans ``item_id, annotator_id, start, end, label`` (character offsets, end
 exclusive; a row with an empty label = the annotator saw the item and marked nothing), texts ``item_id, text``,
-gold spans ``item_id, start, end, label``. No database tables yet (``tables`` is empty, so ``labelqa load`` and
-``ensure_schema`` are unchanged); the file CLI is ``labelqa agreement FILE --kind spans`` and
+gold spans ``item_id, start, end, label``. Database tables (``tables`` below = ``sql/spans_schema.sql``, created by
+``ensure_schema``; offsets are ``span_start``/``span_end`` there because END is reserved in SQL): ``span_annotations``,
+``span_texts``, ``gold_spans``, filled by ``labelqa load`` (:mod:`.ingest`). The file CLI is ``labelqa agreement FILE --kind spans`` and
 ``labelqa accuracy FILE --gold GOLD --kind spans`` (:mod:`analytics.commands.agreement` / ``accuracy``), which
 call the metrics declared here.
 """
 from analytics.kinds.spec import KindSpec
 
 _M = "analytics.kinds.spans."
+_V, _I, _T = "VARCHAR", "INTEGER", "TIMESTAMP"
 
 KIND = KindSpec(
     name="spans",
     title="Spans",
     description="entity spans (start, end, label) over each item's text: NER, span classification",
-    required={
+    tables={
+        "span_annotations": {"annotation_id": _V, "item_id": _V, "annotator_id": _V, "span_start": _I,
+                             "span_end": _I, "label": _V, "text": _V, "created_at": _T, "batch_id": _V},
+        "span_texts": {"item_id": _V, "text": _V},
+        "gold_spans": {"item_id": _V, "span_start": _I, "span_end": _I, "label": _V, "source": _V,
+                       "created_at": _T},
+    },
+    required={  # the file CLI's frames (what labelqa load requires of the tables: ingest.RULES.required)
         "spans": ("item_id", "annotator_id", "start", "end", "label"),
         "texts": ("item_id", "text"),
         "gold_spans": ("item_id", "start", "end", "label"),
     },
+    schema="spans_schema",  # sql/spans_schema.sql, run by analytics.db.ensure_schema
+    queries="",             # sql/spans_*.sql (top level, so tests/test_dialects.py transpiles them)
+    validate=_M + "ingest:RULES",  # labelqa load: keys, references, offsets inside the text, labels
     readers={
         "file": _M + "readers:read_input",  # what the file CLI reads (by shape)
         "brat": _M + "readers:read_brat",
