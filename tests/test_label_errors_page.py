@@ -153,6 +153,25 @@ def test_findings_for_the_quality_layer(tmp_path):
     eng.dispose()
 
 
+def test_findings_reach_the_overview_alerts(tmp_path):
+    """evaluate(findings=True) carries both findings and alerts() words them, linking to this page."""
+    from analytics.quality import evaluate
+    from analytics.quality.alerts import alerts
+
+    url = f"duckdb:///{tmp_path / 'a.duckdb'}"
+    _project(tmp_path, url, scores=True)
+    eng = make_engine(url, read_only=True)
+    ev = evaluate(eng, "p", findings=True)
+    eng.dispose()
+    assert sorted(c.rule for c in ev.findings) == ["label_errors", "split_leakage"]
+    assert not [c for c in ev.checks if c.rule in ("label_errors", "split_leakage")]  # findings, not gate rules
+    texts = [a.text for a in alerts(ev) if a.page == "label_errors"]
+    le = "\n".join(texts)
+    assert len(texts) == 2
+    assert "**Leakage between splits by content_hash**: 10 items share a content_hash with an item of another split" in le
+    assert "**Likely label errors**:" in le and "n = 240" in le
+
+
 def test_history_verification_on_the_page(tmp_path, monkeypatch):
     from sqlalchemy import text
 
