@@ -73,3 +73,293 @@ def test_classification_files_are_still_inferred_as_before():
     assert infer_table("x.csv", ["annotation_id", "item_id", "annotator_id", "label", "x", "y", "width",
                                  "height"]) == "box_annotations"
     assert infer_table("x.csv", ["item_id", "image_width", "image_height"]) == "box_images"
+
+
+# --------------------------------------------------------------------------------------------------
+# labelqa load: tabular files, Label Studio, COCO; all or nothing with file, row and column
+# --------------------------------------------------------------------------------------------------
+
+TEXTS = {"d1": "Alice met Bob in Paris.", "d2": "Acme Corp hired Carol."}
+SPANS = pd.DataFrame([
+    ("s1", "d1", "a1", 0, 5, "PER", "Alice", "2026-06-01 10:00:00", "b1"),
+    ("s2", "d1", "a1", 10, 13, "PER", "Bob", "2026-06-01 10:00:00", "b1"),
+    ("s3", "d1", "a1", 17, 22, "LOC", "Paris", "2026-06-01 10:00:00", "b1"),
+    ("s4", "d1", "a2", 0, 5, "PER", "Alice", "2026-06-02 10:00:00", "b1"),
+    ("s5", "d1", "a2", 17, 22, "ORG", "Paris", "2026-06-02 10:00:00", "b1"),
+    ("s6", "d2", "a1", 0, 9, "ORG", "Acme Corp", "2026-06-09 10:00:00", "b2"),
+    ("s7", "d2", "a2", 0, 4, "ORG", "Acme", "2026-06-09 10:00:00", "b2"),
+    ("s8", "d2", "a2", 16, 21, "PER", "Carol", "2026-06-09 10:00:00", "b2"),
+    ("s9", "d2", "a3", None, None, None, None, "2026-06-09 11:00:00", "b2"),
+], columns=["annotation_id", "item_id", "annotator_id", "start", "end", "label", "text", "created_at", "batch_id"])
+GOLD_SPANS = pd.DataFrame([("d1", 0, 5, "PER"), ("d1", 10, 13, "PER"), ("d1", 17, 22, "LOC"),
+                           ("d2", 0, 9, "ORG"), ("d2", 16, 21, "PER")], columns=["item_id", "start", "end", "label"])
+BOXES = pd.DataFrame([
+    ("b1", "i1", "a1", "car", 10, 10, 50, 40, "2026-06-01 10:00:00", "b1"),
+    ("b2", "i1", "a1", "person", 100, 20, 20, 60, "2026-06-01 10:00:00", "b1"),
+    ("b3", "i1", "a2", "car", 12, 11, 48, 40, "2026-06-01 11:00:00", "b1"),
+    ("b4", "i1", "a2", "bicycle", 101, 22, 19, 58, "2026-06-01 11:00:00", "b1"),
+    ("b5", "i2", "a1", "car", 0, 0, 30, 30, "2026-06-08 10:00:00", "b2"),
+    ("b6", "i2", "a2", "car", 1, 1, 28, 28, "2026-06-08 10:00:00", "b2"),
+    ("b7", "i2", "a2", "person", 150, 50, 10, 30, "2026-06-08 10:00:00", "b2"),
+], columns=["annotation_id", "item_id", "annotator_id", "label", "x", "y", "width", "height", "created_at",
+            "batch_id"])
+GOLD_BOXES = pd.DataFrame([("i1", "car", 10, 10, 50, 40), ("i1", "person", 100, 20, 20, 60),
+                           ("i2", "car", 0, 0, 30, 30), ("i2", "person", 150, 50, 10, 30)],
+                          columns=["item_id", "label", "x", "y", "width", "height"])
+SETS = pd.DataFrame([
+    ("m1", "t1", "a1", "news"), ("m1", "t1", "a1", "sport"), ("m2", "t1", "a2", "sport"),
+    ("m3", "t2", "a1", "politics"), ("m4", "t2", "a2", "politics"), ("m4", "t2", "a2", "news"),
+    ("m5", "t3", "a1", None), ("m6", "t3", "a2", None), ("m7", "t3", "a3", "sport"),
+], columns=["annotation_id", "item_id", "annotator_id", "label"]).assign(created_at="2026-06-01 10:00:00")
+GOLD_SETS = pd.DataFrame([("t1", "sport"), ("t1", "news"), ("t2", "politics"), ("t3", None)],
+                         columns=["item_id", "label"])
+
+
+def _base(tmp_path, url):
+    load_files(url, [_write(tmp_path / "projects.csv", pd.DataFrame({
+        "project_id": ["ner", "det", "tag", "cls"], "name": ["N", "D", "T", "C"], "client": ["X"] * 4,
+        "task_type": ["spans", "boxes", "multilabel", "classification"]}))])
+    items = pd.DataFrame({"item_id": list(TEXTS) + ["i1", "i2", "t1", "t2", "t3", "c1"],
+                          "project_id": ["ner"] * 2 + ["det"] * 2 + ["tag"] * 3 + ["cls"]})
+    load_files(url, [_write(tmp_path / "items.csv", items)])
+
+
+@pytest.fixture
+def regions(tmp_path, tmp_duckdb_url):
+    """Projects ner (spans), det (boxes), tag (multilabel), cls (classification) with the frames above loaded."""
+    url = tmp_duckdb_url
+    _base(tmp_path, url)
+    counts = load_files(url, [
+        _write(tmp_path / "span_texts.csv", pd.DataFrame({"item_id": list(TEXTS), "text": list(TEXTS.values())})),
+        _write(tmp_path / "spans.parquet", SPANS.astype({"start": "Int64", "end": "Int64"})),
+        _write(tmp_path / "gold_spans.csv", GOLD_SPANS),
+        _write(tmp_path / "box_annotations.csv", BOXES),
+        _write(tmp_path / "box_images.csv", pd.DataFrame({"item_id": ["i1", "i2"], "image_width": [200, 200],
+                                                            "image_height": [100, 100]})),
+        _write(tmp_path / "gold_boxes.jsonl", GOLD_BOXES),
+        _write(tmp_path / "multilabel_annotations.csv", SETS),
+        _write(tmp_path / "gold_label_sets.csv", GOLD_SETS),
+    ])
+    assert counts == {"annotators": 3, "span_annotations": 9, "span_texts": 2, "gold_spans": 5,
+                      "box_annotations": 7, "box_images": 2, "gold_boxes": 4, "multilabel_annotations": 9,
+                      "gold_label_sets": 4}
+    return tmp_path, url
+
+
+def test_tabular_files_load(regions):
+    _, url = regions
+    assert _rows(url, "SELECT annotation_id, span_start, span_end, label, text FROM span_annotations "
+                      "WHERE item_id = 'd1' ORDER BY annotation_id")[:2] == [
+        ("s1", 0, 5, "PER", "Alice"), ("s2", 10, 13, "PER", "Bob")]
+    assert _rows(url, "SELECT COUNT(*) FROM span_annotations WHERE label IS NULL") == [(1,)]
+    assert _rows(url, "SELECT DISTINCT unit FROM box_annotations") == [("px",)]
+    assert _rows(url, "SELECT label FROM gold_label_sets WHERE item_id = 't3'") == [(None,)]
+
+
+_SNAP = ("SELECT (SELECT COUNT(*) FROM span_annotations), (SELECT COUNT(*) FROM box_annotations), "
+         "(SELECT COUNT(*) FROM multilabel_annotations), (SELECT COUNT(*) FROM annotators), "
+         "(SELECT COUNT(*) FROM items)")
+
+
+def _refused(url, files, **kw) -> str:
+    before = _rows(url, _SNAP)
+    with pytest.raises(IngestError) as exc:
+        load_files(url, files, **kw)
+    assert _rows(url, _SNAP) == before  # all or nothing
+    return str(exc.value) + "\n" + "\n".join(getattr(exc.value, "problems", []) or [])
+
+
+def _span_row(**kw):
+    row = {"annotation_id": "x1", "item_id": "d1", "annotator_id": "a9", "start": 0, "end": 5, "label": "PER",
+           "text": "Alice"}
+    row.update(kw)
+    return pd.DataFrame([row])
+
+
+@pytest.mark.parametrize("row, messages", [
+    (dict(start=5, end=5, text=None), ["row 1", "column end (-> span_end)", "end 5 <= start 5"]),
+    (dict(start=-1, text=None), ["row 1", "column start (-> span_start)", "-1 is negative"]),
+    (dict(start=20, end=30, text=None), ["row 1", "column end (-> span_end)", "ends outside the text of item 'd1'",
+                                         "23 characters"]),
+    (dict(text="Alica"), ["row 1", "column text", "'Alica' does not match the offsets 0-5", "'Alice' there"]),
+    (dict(text="Ali"), ["row 1", "column text", "has 3 characters but the offsets 0-5 cover 5"]),
+    (dict(item_id="i1"), ["row 1", "column item_id", "project 'det' of task_type 'boxes', not 'spans'"]),
+    (dict(end=None, text=None), ["row 1", "column end (-> span_end)", "missing offset"]),
+])
+def test_span_refusals_name_file_row_column(regions, row, messages):
+    tmp_path, url = regions
+    msg = _refused(url, [_write(tmp_path / "span_annotations_new.csv", _span_row(**row))])
+    assert "span_annotations_new.csv" in msg
+    for m in messages:
+        assert m in msg, (m, msg)
+
+
+def test_unknown_labels_get_a_suggestion(regions):
+    tmp_path, url = regions
+    load_files(url, [_write(tmp_path / "label_classes.csv", pd.DataFrame({
+        "project_id": ["det"] * 3 + ["ner"] * 3, "label": ["car", "person", "bicycle", "PER", "LOC", "ORG"]}))])
+    msg = _refused(url, [_write(tmp_path / "box_annotations_2.csv", BOXES.assign(
+        annotation_id=lambda d: d.annotation_id + "x", label=["car", "Persons", "car", "car", "car", "car", "car"]))])
+    assert "row 2" in msg and "column label" in msg and "'Persons' is not in project det's taxonomy" in msg
+    assert "did you mean 'person'?" in msg
+    msg = _refused(url, [_write(tmp_path / "span_annotations_2.csv", _span_row(label="PERS"))])
+    assert "'PERS' is not in project ner's taxonomy; did you mean 'PER'?" in msg
+
+
+@pytest.mark.parametrize("row, messages", [
+    (dict(width=-5), ["row 1", "column width", "-5 is negative: a box's width must be positive"]),
+    (dict(height=0), ["row 1", "column height", "0 is zero"]),
+    (dict(x=190), ["row 1", "column width", "extends outside image 'i1': x + width = 240 > image_width 200"]),
+    (dict(y=-3), ["row 1", "column y", "starts outside the image"]),
+    (dict(unit="percent", x=90), ["row 1", "column width", "x + width = 140% > 100%"]),
+    (dict(unit="cm"), ["row 1", "column unit", "'cm' is not one of px, percent"]),
+])
+def test_box_refusals_name_file_row_column(regions, row, messages):
+    tmp_path, url = regions
+    base = {"annotation_id": "z1", "item_id": "i1", "annotator_id": "a9", "label": "car", "x": 10, "y": 10,
+            "width": 50, "height": 40}
+    base.update(row)
+    msg = _refused(url, [_write(tmp_path / "box_annotations_new.csv", pd.DataFrame([base]))])
+    assert "box_annotations_new.csv" in msg
+    for m in messages:
+        assert m in msg, (m, msg)
+
+
+def test_multilabel_refusals(regions):
+    tmp_path, url = regions
+    bad = pd.DataFrame([("n1", "t1", "a9", "news"), ("n1", "t1", "a9", "news"), ("n2", "t2", "a9", "sport"),
+                        ("n2", "t2", "a9", None)], columns=["annotation_id", "item_id", "annotator_id", "label"])
+    msg = _refused(url, [_write(tmp_path / "multilabel_annotations_x.csv", bad)])
+    assert "row 2" in msg and "'news' is twice in annotation 'n1'" in msg
+    assert "row 4" in msg and "empty set" in msg
+
+
+def _ls_span_export():
+    def span(s, e, lab, txt):
+        return {"type": "labels", "from_name": "label", "to_name": "text",
+                "value": {"start": s, "end": e, "labels": [lab], "text": txt}}
+    return [
+        {"id": 101, "data": {"text": "Alice met Bob."}, "annotations": [
+            {"id": 1, "completed_by": 7, "result": [span(0, 5, "PER", "Alice"), span(10, 13, "PER", "Bob")]},
+            {"id": 2, "completed_by": {"id": 8, "email": "b@x"}, "result": [span(0, 5, "PER", "Alice")]},
+            {"id": 3, "completed_by": 9, "ground_truth": True,
+             "result": [span(0, 5, "PER", "Alice"), span(10, 13, "PER", "Bob")]}]},
+        {"id": 102, "data": {"text": "Paris."}, "annotations": [
+            {"id": 4, "completed_by": 7, "result": []},
+            {"id": 5, "completed_by": 8, "was_cancelled": True, "result": []}]},
+    ]
+
+
+def test_label_studio_span_export_loads_spans_texts_and_gold(regions):
+    tmp_path, url = regions
+    p = tmp_path / "ls_spans.json"
+    p.write_text(json.dumps(_ls_span_export()))
+    counts = load_files(url, [p], project="ner")
+    assert counts == {"annotators": 2, "items": 2, "span_annotations": 4, "span_texts": 2, "gold_spans": 2}
+    assert _rows(url, "SELECT annotation_id, item_id, annotator_id, span_start, span_end, label FROM span_annotations "
+                      "WHERE item_id IN ('101', '102') ORDER BY annotation_id") == [
+        ("1-1", "101", "7", 0, 5, "PER"), ("1-2", "101", "7", 10, 13, "PER"), ("2-1", "101", "8", 0, 5, "PER"),
+        ("4", "102", "7", None, None, None)]
+    assert _rows(url, "SELECT span_start, label, source FROM gold_spans WHERE item_id = '101' ORDER BY 1") == [
+        (0, "PER", "ground_truth"), (10, "PER", "ground_truth")]
+    # a stored text that does not match the offsets: named by task, annotation and result
+    bad = _ls_span_export()
+    bad[0]["id"], bad[1]["id"] = 201, 202
+    bad[0]["annotations"][0]["result"][1]["value"]["text"] = "Bib"
+    p.write_text(json.dumps(bad))
+    msg = _refused(url, [p], project="ner")
+    assert "task 1 (id 201) annotation 1 result 2" in msg and "column value.text (-> text)" in msg
+    assert "'Bib' does not match the offsets 10-13" in msg
+
+
+def _ls_box_export():
+    def box(x, y, w, h, lab, rot=0):
+        return {"type": "rectanglelabels", "original_width": 200, "original_height": 100,
+                "value": {"x": x, "y": y, "width": w, "height": h, "rotation": rot, "rectanglelabels": [lab]}}
+    return [{"id": 301, "data": {"image": "a.jpg"}, "annotations": [
+        {"id": 11, "completed_by": 7, "result": [box(5, 10, 25, 40, "car"), box(50, 20, 10, 60, "person")]},
+        {"id": 12, "completed_by": 8, "result": [box(6, 11, 24, 40, "car")]},
+        {"id": 13, "completed_by": 9, "ground_truth": True, "result": [box(5, 10, 25, 40, "car")]}]}]
+
+
+def test_label_studio_box_export_loads_boxes_images_and_gold(regions):
+    tmp_path, url = regions
+    p = tmp_path / "ls_boxes.json"
+    p.write_text(json.dumps(_ls_box_export()))
+    assert load_files(url, [p], project="det") == {
+        "annotators": 2, "items": 1, "box_annotations": 3, "box_images": 1, "gold_boxes": 1}
+    assert _rows(url, "SELECT annotation_id, label, x, width, unit FROM box_annotations WHERE item_id = '301' "
+                      "ORDER BY 1") == [("11-1", "car", 5.0, 25.0, "percent"), ("11-2", "person", 50.0, 10.0, "percent"),
+                                        ("12-1", "car", 6.0, 24.0, "percent")]
+    assert _rows(url, "SELECT image_width, image_height FROM box_images WHERE item_id = '301'") == [(200.0, 100.0)]
+    bad = _ls_box_export()
+    bad[0]["id"] = 302
+    bad[0]["annotations"][0]["result"][0]["value"].update(x=90)  # 90 + 25 > 100 percent
+    bad[0]["annotations"][1]["result"][0]["value"].update(rotation=30)
+    p.write_text(json.dumps(bad))
+    msg = _refused(url, [p], project="det")
+    assert "task 1 (id 302) annotation 1 result 1" in msg and "x + width = 115% > 100%" in msg
+    assert "task 1 (id 302) annotation 2 result 1" in msg and "rotated boxes are not supported" in msg
+
+
+def _coco(annotator=None, width=200):
+    anns = [{"id": 1, "image_id": 7, "category_id": 1, "bbox": [10, 10, 50, 40]},
+            {"id": 2, "image_id": 7, "category_id": 2, "bbox": [100, 20, 20, 60]}]
+    if annotator:
+        for a in anns:
+            a["annotator_id"] = annotator
+    return {"images": [{"id": 7, "file_name": "7.jpg", "width": width, "height": 100}],
+            "categories": [{"id": 1, "name": "car"}, {"id": 2, "name": "person"}], "annotations": anns}
+
+
+def test_coco_files_load_per_annotator_and_as_gold(regions):
+    tmp_path, url = regions
+    (tmp_path / "ann_x.json").write_text(json.dumps(_coco()))
+    (tmp_path / "b.json").write_text(json.dumps(_coco("ann_y")))
+    counts = load_files(url, [tmp_path / "ann_x.json", tmp_path / "b.json"], project="det")
+    assert counts == {"annotators": 2, "items": 1, "box_annotations": 4, "box_images": 2}
+    assert _rows(url, "SELECT annotator_id, label, x, unit FROM box_annotations WHERE item_id = '7' "
+                      "ORDER BY annotator_id, label") == [
+        ("ann_x", "car", 10.0, "px"), ("ann_x", "person", 100.0, "px"), ("ann_y", "car", 10.0, "px"),
+        ("ann_y", "person", 100.0, "px")]
+    (tmp_path / "gold.json").write_text(json.dumps(_coco()))
+    assert load_files(url, [tmp_path / "gold.json"], project="det", table="gold_boxes") == {
+        "box_images": 1, "gold_boxes": 2}
+    bad = _coco("ann_z", width=80)   # the person box (100 + 20) leaves an 80-pixel image; the size conflicts too
+    bad["annotations"][0]["category_id"] = 3
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    msg = _refused(url, [tmp_path / "bad.json"], project="det")
+    assert "annotations[0] (id 1)" in msg and "unknown category_id 3" in msg
+    bad["annotations"][0]["category_id"] = 1
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    msg = _refused(url, [tmp_path / "bad.json"], project="det")
+    assert "images[0] (id 7)" in msg and "already has another size" in msg
+    bad["images"][0]["id"] = 8
+    for a in bad["annotations"]:
+        a["image_id"] = 8
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    msg = _refused(url, [tmp_path / "bad.json"], project="det")
+    assert "annotations[1] (id 2)" in msg and "column bbox[2] (-> width)" in msg
+    assert "x + width = 120 > image_width 80" in msg
+
+
+def test_label_studio_multi_choice_export_loads_label_sets(regions):
+    tmp_path, url = regions
+
+    def ch(*labels):
+        return [{"type": "choices", "value": {"choices": list(labels)}}]
+    export = [{"id": 401, "data": {"text": "x"}, "annotations": [
+        {"id": 21, "completed_by": 7, "result": ch("news", "sport")},
+        {"id": 22, "completed_by": 8, "result": []},
+        {"id": 23, "completed_by": 9, "ground_truth": True, "result": ch("sport")}]}]
+    p = tmp_path / "export.json"
+    p.write_text(json.dumps(export))
+    assert load_files(url, [p], project="tag", table="multilabel_annotations") == {
+        "annotators": 2, "items": 1, "multilabel_annotations": 3, "gold_label_sets": 1}
+    assert _rows(url, "SELECT annotation_id, label FROM multilabel_annotations WHERE item_id = '401' "
+                      "ORDER BY 1, 2") == [("21", "news"), ("21", "sport"), ("22", None)]
+    # without --table the same export is a classification export (one choice per annotation), refused as before
+    export[0]["id"] = 402
+    p.write_text(json.dumps(export))
+    msg = _refused(url, [p], project="tag")
+    assert "2 choices" in msg and "LabelQA stores one label per annotation" in msg

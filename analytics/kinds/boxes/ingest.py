@@ -16,7 +16,7 @@ Files:
 - **COCO detection JSON** (an object with ``images``, ``annotations[].bbox`` = ``[x, y, width, height]`` in
   pixels, ``category_id`` -> ``categories[].name``): the annotator is each annotation's ``annotator_id`` (or
   ``annotator``) field, else the file's name (one file per annotator); ``--table gold_boxes`` loads it as gold.
-  Images -> ``box_images``; items created if new (``--project`` required).
+  Images -> ``box_images``; items created if new (``--project`` required); ``annotation_id`` = ``<annotator>-<id>``.
 
 Refused (file, row, column named; nothing written): a label without its four numbers, width or height <= 0
 (negative or empty sizes), a box starting left of / above the image or ending outside it (percent: beyond 100;
@@ -275,7 +275,8 @@ def read_coco(mem, src, table, project, mapping, problems):
                          row=len(d["images"]) + ai)
             continue
         who = a.get("annotator_id", a.get("annotator", default_who))
-        _add_box(cols, labels, gold, where, str(a.get("id", f"{default_who}-{ai}")), str(a.get("image_id")),
+        # COCO ids are per file: annotation_id = "<annotator>-<id>" (one file per annotator loads beside another)
+        _add_box(cols, labels, gold, where, f"{who}-{a.get('id', ai)}", str(a.get("image_id")),
                  None if who is None else str(who), cats[cat], tuple(bbox), "px", None)
     shown = {BOXES: {"annotation_id": "annotations[].id", "item_id": "image_id", "label": "category_id",
                      "annotator_id": "annotator_id", "x": "bbox[0]", "y": "bbox[1]", "width": "bbox[2]",
