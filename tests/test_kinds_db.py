@@ -363,3 +363,96 @@ def test_label_studio_multi_choice_export_loads_label_sets(regions):
     p.write_text(json.dumps(export))
     msg = _refused(url, [p], project="tag")
     assert "2 choices" in msg and "LabelQA stores one label per annotation" in msg
+
+
+# --------------------------------------------------------------------------------------------------
+# SQL sufficient statistics: the database path gives the file CLI's JSON on the same data
+# --------------------------------------------------------------------------------------------------
+
+from analytics.cli import main  # noqa: E402
+from analytics.commands.agreement import _jsonable  # noqa: E402
+from analytics.filters import Filters  # noqa: E402
+from analytics.kinds.boxes import db as boxes_db  # noqa: E402
+from analytics.kinds.multilabel import db as multilabel_db  # noqa: E402
+from analytics.kinds.spans import db as spans_db  # noqa: E402
+
+
+def _cli_json(capsys, *argv):
+    capsys.readouterr()
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _same(res):
+    return json.loads(json.dumps(res, default=_jsonable))
+
+
+def test_spans_db_equals_file_path(regions, capsys):
+    tmp_path, url = regions
+    eng = make_engine(url, read_only=True)
+    f = tmp_path / "f_spans.csv"
+    SPANS.drop(columns=["annotation_id", "text", "created_at", "batch_id"]).astype(
+        {"start": "Int64", "end": "Int64"}).to_csv(f, index=False)
+    t = tmp_path / "f_texts.csv"
+    pd.DataFrame({"item_id": list(TEXTS), "text": list(TEXTS.values())}).to_csv(t, index=False)
+    g = tmp_path / "f_gold.csv"
+    GOLD_SPANS.to_csv(g, index=False)
+    for unit in ("instance", "token"):
+        cli = _cli_json(capsys, "agreement", str(f), "--kind", "spans", "--texts", str(t), "--unit", unit,
+                        "--n-boot", "200", "--json")
+        db = _same(spans_db.span_agreement_from_db(eng, "ner", unit=unit, n_boot=200))
+        assert db == cli and db["overall"]["n_pairs"] == 3 and 0 < db["overall"]["mean"] < 1
+    cli = _cli_json(capsys, "agreement", str(f), "--kind", "spans", "--match", "overlap", "--n-boot", "200", "--json")
+    assert _same(spans_db.span_agreement_from_db(eng, "ner", match="overlap", n_boot=200)) == cli
+    cli = _cli_json(capsys, "accuracy", str(f), "--gold", str(g), "--kind", "spans", "--json")
+    db = _same(spans_db.span_accuracy_from_db(eng, "ner"))
+    assert db == cli and db["overall"]["n_annotated"] > 0
+    counts = spans_db.label_counts_from_db(eng, "ner").set_index("label")
+    assert counts.loc["PER"].tolist() == [4, 2, 2, 3] and counts.loc["LOC"].tolist() == [1, 1, 1, 1]
+    # filters: batch b1 = item d1 only; a date window of week 2 = d2 only; team of nobody = nothing
+    d1 = spans_db.spans_from_db(eng, Filters("ner", batch_id="b1"))
+    assert set(d1["item_id"]) == {"d1"} and len(d1) == 5
+    import datetime as dt
+    d2 = spans_db.spans_from_db(eng, Filters("ner", date_from=dt.date(2026, 6, 8), date_to=dt.date(2026, 6, 14)))
+    assert set(d2["item_id"]) == {"d2"} and set(spans_db.gold_spans_from_db(
+        eng, Filters("ner", date_from=dt.date(2026, 6, 8)))["item_id"]) == {"d2"}
+    assert spans_db.spans_from_db(eng, Filters("ner", team="nobody")).empty
+    eng.dispose()
+
+
+def test_boxes_db_equals_file_path(regions, capsys):
+    tmp_path, url = regions
+    eng = make_engine(url, read_only=True)
+    f = tmp_path / "f_boxes.csv"
+    BOXES.drop(columns=["annotation_id", "created_at", "batch_id"]).assign(
+        image_width=200.0, image_height=100.0).to_csv(f, index=False)
+    g = tmp_path / "f_gold_boxes.csv"
+    GOLD_BOXES.to_csv(g, index=False)
+    for iou in ("0.5", "0.8"):
+        cli = _cli_json(capsys, "agreement", str(f), "--kind", "boxes", "--iou", iou, "--n-boot", "200", "--json")
+        db = _same(boxes_db.box_agreement_from_db(eng, "det", iou=float(iou), n_boot=200))
+        assert db == cli and 0 < db["overall"]["mean"] < 1
+    cli = _cli_json(capsys, "accuracy", str(f), "--gold", str(g), "--kind", "boxes", "--json")
+    db = _same(boxes_db.box_accuracy_from_db(eng, "det"))
+    assert db == cli and db["overall"]["n_gold"] > 0
+    counts = boxes_db.label_counts_from_db(eng, "det").set_index("label")
+    assert counts.loc["car", ["n_annotated", "n_gold"]].tolist() == [4, 2]
+    assert counts.loc["bicycle", ["n_annotated", "n_gold"]].tolist() == [1, 0]
+    eng.dispose()
+
+
+def test_multilabel_db_equals_file_path(regions, capsys):
+    tmp_path, url = regions
+    eng = make_engine(url, read_only=True)
+    f = tmp_path / "f_sets.csv"
+    SETS[["item_id", "annotator_id", "label"]].to_csv(f, index=False)
+    g = tmp_path / "f_gold_sets.csv"
+    GOLD_SETS.to_csv(g, index=False)
+    cli = _cli_json(capsys, "agreement", str(f), "--kind", "multilabel", "--n-boot", "200", "--json")
+    db = _same(multilabel_db.multilabel_agreement_from_db(eng, "tag", n_boot=200))
+    assert db == cli and db["overall"]["n_items"] == 3
+    cli = _cli_json(capsys, "accuracy", str(f), "--gold", str(g), "--kind", "multilabel", "--json")
+    assert _same(multilabel_db.multilabel_accuracy_from_db(eng, "tag")) == cli
+    counts = multilabel_db.label_counts_from_db(eng, "tag").set_index("label")
+    assert counts.loc["sport"].tolist() == [3, 2, 3, 1]
+    eng.dispose()

@@ -228,3 +228,13 @@ def typed_tables(mem, src, problems, columns: Mapping[str, Mapping[str, list]], 
 
 def as_path(p) -> Path:
     return p if isinstance(p, Path) else Path(p)
+
+
+def scope_params(scope) -> dict:
+    """Bind parameters of ``sql/_<kind>_scope.sql`` from an :class:`analytics.filters.Filters` (or a project id);
+    ``schema_version`` does not apply to the region kinds."""
+    from analytics.filters import Filters
+
+    f = Filters(scope) if isinstance(scope, str) else scope
+    p = f.params()
+    return {k: p.get(k) for k in ("project_id", "date_from", "date_to", "team", "split", "batch_id")}
