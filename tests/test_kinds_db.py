@@ -456,3 +456,50 @@ def test_multilabel_db_equals_file_path(regions, capsys):
     counts = multilabel_db.label_counts_from_db(eng, "tag").set_index("label")
     assert counts.loc["sport"].tolist() == [3, 2, 3, 1]
     eng.dispose()
+
+
+# --------------------------------------------------------------------------------------------------
+# The Regions & label sets page
+# --------------------------------------------------------------------------------------------------
+
+def _open(url, project, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from analytics.resources import DASHBOARD_APP
+
+    monkeypatch.setenv("LABELQA_DB_URL", url)
+    monkeypatch.delenv("LABELQA_THRESHOLDS", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(DASHBOARD_APP), default_timeout=180)
+    at.query_params["project"] = project
+    at.run()
+    at.switch_page("pages/regions.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[0].value == "Regions & label sets"
+    return at
+
+
+def test_regions_page_per_kind_and_elsewhere(regions, monkeypatch):
+    _, url = regions
+    eng = make_engine(url, read_only=True)
+    at = _open(url, "ner", monkeypatch)
+    assert [m.value for m in at.metric] == ["3", "8", "5"]
+    agree = at.dataframe[0].value.set_index("label")
+    db = spans_db.span_agreement_from_db(eng, "ner", n_boot=500)
+    assert agree.loc["PER", "annotator pairs"] == db["per_label"]["PER"]["n_pairs"]
+    assert agree.loc["PER", "agreement (mean pairwise F1)"].startswith(f"{db['per_label']['PER']['mean']:.3f} (")
+    acc = at.dataframe[1].value.set_index("label")
+    assert acc.loc["PER", "gold"] == spans_db.span_accuracy_from_db(eng, "ner")["per_label"]["PER"]["n_gold"]
+    assert set(at.dataframe[2].value["annotator"]) == {"a1", "a2", "a3"}
+    at = _open(url, "det", monkeypatch)
+    assert [m.value for m in at.metric] == ["3", "7", "4"] and len(at.dataframe) == 3
+    at = _open(url, "tag", monkeypatch)
+    assert "MASI alpha" in " ".join(m.value for m in at.markdown) and len(at.dataframe) == 3
+    at = _open(url, "cls", monkeypatch)
+    said = " ".join(str(m.value) for m in at.info)
+    assert "Not a spans, boxes or multi-label project" in said and "classification project" in said
+    assert not at.dataframe
+    eng.dispose()

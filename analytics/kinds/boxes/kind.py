@@ -27,6 +27,7 @@ KIND = KindSpec(
         "boxes": ("item_id", "annotator_id", "label", "x", "y", "width", "height"),
         "gold_boxes": ("item_id", "label", "x", "y", "width", "height"),
     },
+    # dashboard: the "Regions & label sets" page (pages/regions.py), declared once by the spans kind
     schema="boxes_schema",  # sql/boxes_schema.sql, run by analytics.db.ensure_schema
     queries="",             # sql/boxes_*.sql
     validate=_M + "ingest:RULES",  # labelqa load: keys, references, sizes, boxes inside the image, labels

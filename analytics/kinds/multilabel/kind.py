@@ -23,6 +23,7 @@ KIND = KindSpec(
     },
     # the file CLI's frames (what labelqa load requires of the tables: ingest.RULES.required)
     required={"annotations": ("item_id", "annotator_id", "label"), "gold_sets": ("item_id", "label")},
+    # dashboard: the "Regions & label sets" page (pages/regions.py), declared once by the spans kind
     schema="multilabel_schema",  # sql/multilabel_schema.sql, run by analytics.db.ensure_schema
     queries="",                  # sql/multilabel_*.sql
     validate=_M + "ingest:RULES",  # labelqa load: references, labels

@@ -8,7 +8,7 @@ gold spans ``item_id, start, end, label``. Database tables (``tables`` below = `
 ``labelqa accuracy FILE --gold GOLD --kind spans`` (:mod:`analytics.commands.agreement` / ``accuracy``), which
 call the metrics declared here.
 """
-from analytics.kinds.spec import KindSpec
+from analytics.kinds.spec import KindSpec, PageSpec
 
 _M = "analytics.kinds.spans."
 _V, _I, _T = "VARCHAR", "INTEGER", "TIMESTAMP"
@@ -40,6 +40,9 @@ KIND = KindSpec(
         "gold_csv": _M + "readers:read_gold_span_file",
         "texts_csv": _M + "readers:read_text_file",
     },
+    # one page for the three region kinds (spans, boxes, multilabel: it draws for projects of those task types and
+    # says why it is empty for any other); declared here once, as ui.common.PAGES keys are unique
+    pages=(PageSpec("regions", "pages/regions.py", "Regions & label sets", ":material/select_all:", "regions"),),
     metrics={
         "agreement": _M + "agreement:span_agreement",
         "agreement_json": _M + "agreement:span_agreement_json",
