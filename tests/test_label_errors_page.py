@@ -127,7 +127,7 @@ def test_findings_for_the_quality_layer(tmp_path):
     the planted leakage (10 exact duplicates across splits: fail) and the label-error share (15% of the labels were
     changed at random, so its lower bound exceeds 5%); a project without scores or fingerprints adds nothing."""
     from analytics.metrics.results import wilson_interval
-    from analytics.sources.label_errors_db import LABEL_ERROR_SHARE_LIMIT, label_error_findings
+    from analytics.quality.findings import LABEL_ERROR_SHARE_LIMIT, label_error_findings
 
     url = f"duckdb:///{tmp_path / 'q.duckdb'}"
     _project(tmp_path, url, scores=True)

@@ -138,7 +138,7 @@ def evaluate(engine: Engine | Connection, project: str, scope: ScopeRequest | Sc
 
 def _label_errors(engine: Connection, scope: Scope) -> list[Check]:
     """Likely label errors and leakage between splits (issue 14); nothing without model scores / fingerprints."""
-    from analytics.sources.label_errors_db import label_error_findings
+    from analytics.quality.findings import label_error_findings
 
     return label_error_findings(engine, scope.filters)
 

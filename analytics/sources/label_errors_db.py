@@ -31,7 +31,7 @@ from analytics.metrics.label_errors import (
 )
 from analytics.metrics.results import NoData
 
-__all__ = ["model_score_runs_from_db", "label_errors_from_db", "label_error_findings", "LABEL_ERROR_SHARE_LIMIT"]
+__all__ = ["model_score_runs_from_db", "label_errors_from_db"]
 
 
 def model_score_runs_from_db(engine: Engine | Connection, project_id: str) -> pd.DataFrame:
@@ -102,56 +102,3 @@ def label_errors_from_db(engine: Engine | Connection, filters: Filters, run_id: 
     nm = pd.DataFrame(noise_matrix(cal), index=pd.Index(classes, name="given"), columns=pd.Index(classes, name="true"))
     return LabelErrors(int(counts.sum()), issues, per_class_table(classes, counts, n_issues), nm, thresholds,
                        filter_by, rank_by)
-
-
-LABEL_ERROR_SHARE_LIMIT = 0.05  # a finding when the lower 95% bound of the flagged share exceeds this
-
-
-def label_error_findings(engine: Engine | Connection, filters: Filters) -> list:
-    """Quality findings (``analytics.quality.Check``, not-passing ones only) for the overview's findings list:
-
-    - ``label_errors``: the share of likely label errors under the project's newest run with class scores
-      (prune_by_noise_rate), ``warn`` when its Wilson 95% lower bound exceeds ``LABEL_ERROR_SHARE_LIMIT``;
-    - ``split_leakage``: items whose fingerprint occurs in two or more splits, per key: ``fail`` for exact
-      duplicates (``content_hash``, limit 0), ``warn`` for ``near_dup_key`` / ``group_id``.
-
-    Nothing (an empty list) when the project has no model scores / no fingerprints: these signals then do not exist.
-    """
-    from sqlalchemy import inspect
-
-    from analytics.metrics.results import wilson_interval
-    from analytics.quality.checks import Check
-    from analytics.sources.leakage_db import leakage_from_db
-
-    out = []
-    runs = model_score_runs_from_db(engine, filters.project_id) if inspect(engine).has_table("model_scores") else None
-    if runs is not None and not runs.empty:
-        run_id = str(runs.iloc[0]["run_id"])
-        try:
-            res = label_errors_from_db(engine, filters, run_id)
-        except NoData:
-            res = None
-        if res is not None and res.n_items:
-            k = len(res.issues)
-            lo, hi = wilson_interval(k, res.n_items)
-            if lo > LABEL_ERROR_SHARE_LIMIT:
-                out.append(Check(
-                    rule="label_errors", scope="overall", value=k / res.n_items, ci_low=float(lo), ci_high=float(hi),
-                    n=int(res.n_items), threshold=f"lower 95% bound of the share above {LABEL_ERROR_SHARE_LIMIT:.0%}",
-                    outcome="warn", status="amber", compared=float(lo), tier="overall", kind="proportion",
-                    note=f"{k:,} likely label errors of {res.n_items:,} items under model run {run_id} (confident "
-                         "learning, prune by noise rate); see Label errors & review queue"))
-    try:
-        lk = leakage_from_db(engine, filters)
-    except NoData:
-        return out
-    for key, n in lk.n_leaked.items():
-        if n:
-            exact = key == "content_hash"
-            out.append(Check(
-                rule="split_leakage", scope=f"key {key}", value=float(n), n=int(n),
-                threshold="max_split_leakage 0 (exact duplicates)" if exact else "none expected",
-                outcome="fail" if exact else "warn", status="red" if exact else "amber", compared=float(n),
-                tier="overall", kind="count",
-                note=f"{n:,} items share a {key} with an item of another split; see Label errors & review queue"))
-    return out
