@@ -127,7 +127,11 @@ def _base(tmp_path, url):
 @pytest.fixture
 def regions(tmp_path, tmp_duckdb_url):
     """Projects ner (spans), det (boxes), tag (multilabel), cls (classification) with the frames above loaded."""
-    url = tmp_duckdb_url
+    _load_regions(tmp_path, tmp_duckdb_url)
+    return tmp_path, tmp_duckdb_url
+
+
+def _load_regions(tmp_path, url):
     _base(tmp_path, url)
     counts = load_files(url, [
         _write(tmp_path / "span_texts.csv", pd.DataFrame({"item_id": list(TEXTS), "text": list(TEXTS.values())})),
@@ -143,7 +147,6 @@ def regions(tmp_path, tmp_duckdb_url):
     assert counts == {"annotators": 3, "span_annotations": 9, "span_texts": 2, "gold_spans": 5,
                       "box_annotations": 7, "box_images": 2, "gold_boxes": 4, "multilabel_annotations": 9,
                       "gold_label_sets": 4}
-    return tmp_path, url
 
 
 def test_tabular_files_load(regions):
@@ -503,3 +506,47 @@ def test_regions_page_per_kind_and_elsewhere(regions, monkeypatch):
     assert "Not a spans, boxes or multi-label project" in said and "classification project" in said
     assert not at.dataframe
     eng.dispose()
+
+
+# --------------------------------------------------------------------------------------------------
+# PostgreSQL: the same loads, the same refusals, the same figures
+# --------------------------------------------------------------------------------------------------
+
+@pytest.mark.postgres
+def test_postgres_loads_refuses_and_answers_as_duckdb(tmp_path, tmp_duckdb_url, pg_url):
+    figures = {}
+    for url in (tmp_duckdb_url, pg_url):
+        d = tmp_path / ("duck" if url == tmp_duckdb_url else "pg")
+        d.mkdir()
+        _load_regions(d, url)
+        msg = _refused(url, [_write(d / "span_annotations_bad.csv", _span_row(text="Alica"))])
+        assert "'Alica' does not match the offsets 0-5" in msg
+        msg = _refused(url, [_write(d / "box_annotations_bad.csv", pd.DataFrame([{
+            "annotation_id": "z1", "item_id": "i1", "annotator_id": "a9", "label": "car", "x": 190, "y": 10,
+            "width": 50, "height": 40}]))])
+        assert "x + width = 240 > image_width 200" in msg
+        eng = make_engine(url, read_only=True)
+        figures[url] = [_same(r) for r in (
+            spans_db.span_agreement_from_db(eng, "ner", n_boot=100), spans_db.span_accuracy_from_db(eng, "ner"),
+            spans_db.span_agreement_from_db(eng, "ner", unit="token", n_boot=100),
+            boxes_db.box_agreement_from_db(eng, "det", n_boot=100), boxes_db.box_accuracy_from_db(eng, "det"),
+            multilabel_db.multilabel_agreement_from_db(eng, "tag", n_boot=100),
+            multilabel_db.multilabel_accuracy_from_db(eng, "tag"))]
+        figures[url].append([spans_db.label_counts_from_db(eng, "ner").astype(str).values.tolist(),
+                             boxes_db.label_counts_from_db(eng, "det").astype(str).values.tolist()])
+        eng.dispose()
+    assert figures[tmp_duckdb_url] == figures[pg_url]
+
+
+def test_cli_load_exit_codes(regions, capsys):
+    d, url = regions
+    p = d / "ls_cli.json"
+    p.write_text(json.dumps(_ls_box_export()))
+    capsys.readouterr()
+    assert main(["load", "--db", url, "--project", "det", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "Label Studio (boxes)" in out and "box_annotations" in out
+    f = _write(d / "span_annotations_cli.csv", _span_row(start=7, end=3, text=None))
+    assert main(["load", "--db", url, str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "span_annotations_cli.csv row 1 column end (-> span_end): end 3 <= start 7" in err
