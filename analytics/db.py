@@ -12,9 +12,7 @@ values), so the filtered-annotations CTE is written once. Python never pastes va
 from __future__ import annotations
 
 import os
-import re
 import tomllib
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -24,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
 from analytics.resources import SQL_DIR, checkout_root, data_home
+from analytics.sources.queries import sql_text  # noqa: F401 - re-exported: the query loader
 
 __all__ = [
     "ROOT",
@@ -51,7 +50,6 @@ CANONICAL_TABLES = (
 )
 # Canonical tables added after the first schema (issue 14): databases built before them may lack them.
 LATER_TABLES = ("model_scores",)
-_INCLUDE = re.compile(r"^\s*--\s*@include\s+(\w+)\s*$", re.MULTILINE)
 
 
 def _secrets_url(cwd: Path | None = None) -> str | None:
@@ -129,16 +127,6 @@ def _quiet_duckdb(dbapi_connection, _record) -> None:
         dbapi_connection.execute("SET enable_progress_bar = false")
     except Exception:  # inside Jupyter without ipywidgets DuckDB refuses any progress-bar setting (and draws none)
         pass
-
-
-@lru_cache(maxsize=None)
-def sql_text(name: str) -> str:
-    """The text of ``sql/<name>.sql`` with ``-- @include x`` lines expanded from ``sql/_x.sql``."""
-    path = SQL_DIR / f"{name}.sql"
-    if not path.is_file():
-        raise FileNotFoundError(f"no query file {path}")
-    body = path.read_text(encoding="utf-8")
-    return _INCLUDE.sub(lambda m: sql_text("_" + m.group(1)), body)
 
 
 def _statement(sql: str, params: Mapping[str, Any]):

@@ -26,6 +26,8 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
+from analytics.sources.queries import sql_text
+
 __all__ = [
     "SOURCE_DIALECT",
     "CANONICAL_DIALECTS",
@@ -65,8 +67,6 @@ def dialect_for_url(url: str) -> str:
 
 def canonical_text(name: str) -> str:
     """The canonical (DuckDB-dialect) text of ``sql/<name>.sql`` with ``-- @include`` snippets expanded."""
-    from analytics.db import sql_text  # the query loader (moves to analytics/sources/db.py in the restructure)
-
     return sql_text(name)
 
 
