@@ -19,7 +19,9 @@ def test_precedence(tmp_path, monkeypatch):
 
 def test_include_expands_shared_snippets():
     text = db.sql_text("agreement_bucket_stats")
-    assert not db._INCLUDE.search(text)  # every include line was replaced
+    from analytics.sources.queries import _INCLUDE
+
+    assert not _INCLUDE.search(text)  # every include line was replaced
     assert "fa AS (" in text and "unit_b AS (" in text
 
 
