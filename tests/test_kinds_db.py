@@ -550,3 +550,36 @@ def test_cli_load_exit_codes(regions, capsys):
     assert main(["load", "--db", url, str(f)]) == 2
     err = capsys.readouterr().err
     assert "span_annotations_cli.csv row 1 column end (-> span_end): end 3 <= start 7" in err
+
+
+def test_brat_folder_loads_like_the_file_cli_reads_it(regions, capsys):
+    d, url = regions
+    root = d / "brat"
+    text = "Alice met Bob in Paris."
+    for who, lines in (("ann1", ["T1\tPER 0 5\tAlice", "T2\tPER 10 13\tBob", "T3\tLOC 17 22\tParis"]),
+                       ("ann2", ["T1\tPER 0 5\tAlice", "T2\tORG 17 22\tParis", "#1\tAnnotatorNotes T1\tx"])):
+        (root / who).mkdir(parents=True)
+        (root / who / "doc1.txt").write_text(text)
+        (root / who / "doc1.ann").write_text("\n".join(lines) + "\n")
+        (root / who / "doc2.txt").write_text("Nothing here.")
+        (root / who / "doc2.ann").write_text("")
+    assert load_files(url, [root], project="ner") == {
+        "annotators": 2, "items": 2, "span_annotations": 7, "span_texts": 2}
+    eng = make_engine(url, read_only=True)
+    brat = spans_db.spans_from_db(eng, "ner")
+    brat = brat[brat["annotator_id"].isin(["ann1", "ann2"])]
+    cli = _cli_json(capsys, "agreement", str(root), "--kind", "spans", "--n-boot", "100", "--json")
+    from analytics.kinds.spans.agreement import span_agreement_json
+    assert _same(span_agreement_json(brat, n_boot=100)) == cli
+    eng.dispose()
+    # a stored text that does not match the offsets, named by folder, document and line
+    (root / "ann2" / "doc1.ann").write_text("T1\tPER 0 5\tAlicia\n")
+    for p in ("doc1", "doc2"):
+        for w in ("ann1", "ann2"):
+            (root / w / f"{p}.ann").rename(root / w / f"{p}x.ann")
+            (root / w / f"{p}.txt").rename(root / w / f"{p}x.txt")
+    msg = _refused(url, [root], project="ner")
+    assert "ann2/doc1x.ann line 1" in msg and "'Alicia' has 6 characters but the offsets 0-5 cover 5" in msg
+    (d / "empty" / "who").mkdir(parents=True)
+    msg = _refused(url, [d / "empty"], project="ner")  # a folder that is not brat
+    assert "no <annotator>/<doc>.ann files" in msg

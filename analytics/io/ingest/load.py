@@ -25,6 +25,14 @@ from analytics.io.ingest.kinds import LOAD_COLUMNS, annotator_tables, kind_rules
 
 def _read_file(mem, src: _Source, table: str | None, project: str | None,
                mapping: Mapping[str, Mapping[str, str]], problems: _Problems) -> dict[str, pa.Table]:
+    if src.path.is_dir():  # a folder a kind reads itself (a brat standoff folder of the spans kind)
+        for _tables, rules in kind_rules():
+            for reader in rules.file_readers:
+                out = reader(mem, src, table, project, mapping, problems)
+                if out is not None:
+                    return out
+        problems.add(src, "is a folder (only a brat standoff folder, one sub-folder per annotator, loads as one)")
+        return {}
     if not src.path.is_file():
         problems.add(src, "file not found")
         return {}

@@ -16,6 +16,9 @@ Files:
   ``data.text`` -> ``span_texts``, every annotation's spans -> ``span_annotations`` (``annotations[].id`` +
   result index -> ``annotation_id``; an annotation without spans -> one row without label), ``ground_truth:
   true`` annotations -> ``gold_spans``; items created if new (``--project`` or the task's ``project``).
+- **brat standoff folder** (``labelqa load --project P FOLDER``): one sub-folder per annotator with ``<doc>.ann``
+  (text-bound ``T`` lines) beside ``<doc>.txt``; ``item_id`` = the ``.ann`` path relative to the annotator folder;
+  the texts -> ``span_texts``; a document without ``T`` lines -> one row without label.
 
 Refused (file, row, column named; nothing written): a label without both offsets, a negative offset, end <=
 start, a stored ``text`` whose length is not end - start or that differs from the item's text at the offsets, a
@@ -203,6 +206,89 @@ def read_label_studio(mem, src, table, project, mapping, problems):
     return out
 
 
+def read_brat(mem, src, table, project, mapping, problems):
+    """A brat standoff folder (``root/<annotator>/<doc>.ann`` beside ``<doc>.txt``; ``item_id`` = the ``.ann`` path
+    relative to the annotator folder, as bratiaa names documents) -> typed ``span_texts``, ``span_annotations`` +
+    items created if new (``--project`` required). Discontinuous spans (``0 3;5 8``) give one row per fragment.
+    None: not a folder."""
+    root = src.path
+    if not root.is_dir() or table not in (None, SPANS):
+        return None
+    src.kind = "brat folder"
+    if project is None:
+        problems.add(src, "a brat folder names no project: pass --project")
+        return {}
+    cols = {"items": {c: [] for c in ("item_id", "project_id", "source", "created_at")},
+            TEXTS: {"item_id": [], "text": []},
+            SPANS: {c: [] for c in ("annotation_id", "item_id", "annotator_id", "span_start", "span_end", "label",
+                                    "text")}}
+    labels = {t: [] for t in cols}
+    seen_items: set[str] = set()
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    for folder in folders:
+        for ann in sorted(folder.rglob("*.ann")):
+            doc = ann.relative_to(folder).as_posix()
+            txt_path = ann.with_suffix(".txt")
+            where_doc = f"{folder.name}/{doc}"
+            if not txt_path.is_file():
+                problems.add(src, f"no text file {txt_path.name} beside {doc}", where=where_doc, row=len(labels[SPANS]) + 1)
+                continue
+            try:
+                text = txt_path.read_text(encoding="utf-8")
+                lines = ann.read_text(encoding="utf-8").splitlines()
+            except UnicodeDecodeError as exc:
+                problems.add(src, f"not UTF-8 text: {exc}", where=where_doc, row=len(labels[SPANS]) + 1)
+                continue
+            if doc not in seen_items:
+                seen_items.add(doc)
+                for c, v in zip(("item_id", "project_id", "source", "created_at"), (doc, project, None, None)):
+                    cols["items"][c].append(v)
+                labels["items"].append(where_doc)
+                cols[TEXTS]["item_id"].append(doc); cols[TEXTS]["text"].append(text); labels[TEXTS].append(where_doc)
+            found = False
+            for n, line in enumerate(lines, 1):
+                if not line.startswith("T"):
+                    continue
+                where = f"{where_doc} line {n}"
+                parts = line.split("\t")
+                try:
+                    label, offs = parts[1].split(" ", 1)
+                    frags = [tuple(int(x) for x in f.split()) for f in offs.split(";")]
+                    if any(len(f) != 2 for f in frags):
+                        raise ValueError
+                except (IndexError, ValueError):
+                    problems.add(src, f"not a brat text-bound line (T<n> TAB label start end TAB text): {line[:60]!r}",
+                                 where=where, row=len(labels[SPANS]) + 1)
+                    continue
+                stored = parts[2] if len(parts) > 2 else None
+                for k, (a, b) in enumerate(frags):
+                    s_ = cols[SPANS]
+                    s_["annotation_id"].append(f"{folder.name}/{doc}/{parts[0]}" + (f".{k + 1}" if len(frags) > 1 else ""))
+                    s_["item_id"].append(doc); s_["annotator_id"].append(folder.name)
+                    s_["span_start"].append(a); s_["span_end"].append(b); s_["label"].append(label)
+                    s_["text"].append(stored if len(frags) == 1 else None)
+                    labels[SPANS].append(where)
+                    found = True
+            if not found:
+                for c in cols[SPANS]:
+                    cols[SPANS][c].append({"annotation_id": f"{folder.name}/{doc}", "item_id": doc,
+                                           "annotator_id": folder.name}.get(c))
+                labels[SPANS].append(where_doc)
+    if not labels[SPANS]:
+        problems.add(src, "the folder holds no <annotator>/<doc>.ann files (brat standoff: one sub-folder per annotator)")
+        return {}
+    shown = {SPANS: {"span_start": "offsets", "span_end": "offsets", "label": "type", "text": "text",
+                     "annotation_id": "T id", "item_id": ".ann path"}, TEXTS: {"text": ".txt"}}
+    out = typed_tables(mem, src, problems, cols, project, labels, shown)
+    if out is None:
+        return {}
+    items = out.pop("items", None)
+    if items is not None:
+        out["implicit:items"] = items.select(["item_id", "project_id", "source", "created_at", "_file", "_row"])
+    src.table = SPANS
+    return out
+
+
 RULES = KindRules(
     required={SPANS: ("annotation_id", "item_id", "annotator_id"), TEXTS: ("item_id", "text"),
               GOLD: ("item_id",)},
@@ -212,5 +298,5 @@ RULES = KindRules(
     annotators=(SPANS,),
     row_checks=row_checks,
     load_checks=load_checks,
-    file_readers=(read_label_studio, tabular_reader({SPANS: _RENAME, GOLD: _RENAME})),
+    file_readers=(read_brat, read_label_studio, tabular_reader({SPANS: _RENAME, GOLD: _RENAME})),
 )
