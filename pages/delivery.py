@@ -48,7 +48,7 @@ except NoData as exc:  # e.g. a batch without annotations
     st.stop()
 
 tx = delivery_texts(rep)
-st.title(tx["title"])
+st.title(md(tx["title"]))  # project and batch names are data
 st.caption(f"{md(tx['subtitle'])} {md(tx['dates'])}  \nThe report covers the whole batch: the sidebar's date, team, "
            "schema and split filters do not apply here.")
 vendor = st.toggle("Vendor view: annotators one by one (pseudonyms)", value=rep.annotator_view == "pseudonyms",

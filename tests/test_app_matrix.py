@@ -151,7 +151,7 @@ def test_every_page_works_without_each_optional_piece(variant, tmp_path, monkeyp
         if at.exception:
             problems.append(f"{key}: exception {[e.message for e in at.exception][:2]}")
             continue
-        if not at.title or at.title[0].value != title:
+        if not at.title or not at.title[0].value.startswith(title):  # e.g. "Delivery report: <project>, batch <b>"
             problems.append(f"{key}: title {[t.value for t in at.title]!r}, expected {title!r}")
         said = _said(at)
         if variant in ("no_gold", "minimal") and key in ("accuracy",) and "gold" not in said.lower():
