@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.accuracy import confusion_matrix
+from analytics.render.columns import fmt_p
 from analytics.quality.status import class_status, systematic_by_class
 from ui import data
 from ui.charts import COLOUR, forest, heatmap, plotly_chart
@@ -14,6 +15,7 @@ from ui.common import (
     PAGES, ctx, empty_state, fmt_ci, fmt_n, fmt_pct, link_params, md, page_header, small_n, status_badge, status_mark,
     table, url_radio, url_selectbox,
 )
+from ui.words import column_config, tidy
 
 c = ctx()
 f = c.filters
@@ -103,11 +105,9 @@ st.caption(f"Colour: threshold status (targets judged on the interval's lower bo
 tbl = acc[[label_col, "tier", "accuracy", "ci_low", "ci_high", "n", "n_items", "correct", "small_sample", "status"]].copy()
 tbl["status"] = [status_mark(s, w) for s, w in zip(tbl["status"], acc["status_words"])]
 table(tbl, f"accuracy_by_{label_col}", "acc_table", status_cols=["status"],
-      column_config={"accuracy": st.column_config.NumberColumn("accuracy", format="percent"),
-                     "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
-                     "ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
-                     "n": st.column_config.NumberColumn("n (annotations)"),
-                     "n_items": st.column_config.NumberColumn("gold items")})
+      column_config=column_config(tbl, **{label_col: "gold class" if by == "gold_label" else label_col,
+                                          "n": "gold-scored annotations", "n_items": "gold items",
+                                          "correct": "correct annotations"}))
 
 # --------------------------------------------------------------------------------- systematic callouts
 st.subheader("Systematic confusions")
@@ -133,7 +133,7 @@ else:
                 f"**{r.true_label} → {r.label}**: {fmt_pct(r.share)} of gold-{r.true_label} annotations "
                 f"({int(r.n)}) are labelled {r.label}. In **{r.concentrated_in}** the rate is "
                 f"{fmt_pct(r.group_rate)} (n = {int(r.group_n)}) vs {fmt_pct(r.rest_rate)} elsewhere "
-                f"(p = {r.p_value:.2g}, {r.dimension}).")
+                f"({fmt_p(r.p_value)}, Bonferroni-adjusted; tested across {str(r.dimension).replace('attr:', '').replace('*', ' × ').replace('annotator_id', 'annotators')}).")
             extra = {"cm_team": team_v, "cm_attr": attr_v, "by": by}
             if team_v or attr_v:
                 right.page_link(PAGES["accuracy"][0], label="Show in the matrix", icon=":material/grid_view:",
@@ -142,7 +142,10 @@ else:
                 right.page_link(PAGES["annotators"][0], label=f"Open {r.group}", icon=":material/person:",
                                 query_params=link_params(c, annotator=r.group))
     with st.expander("All tested pairs and dimensions"):
-        table(sysc, "systematic_confusions", "sys_table")
+        stab = tidy(sysc)
+        table(stab, "systematic_confusions", "sys_table",
+              column_config=column_config(stab, label="labelled as", n="confused annotations",
+                                          share="share of the gold class's annotations"))
 
 # ----------------------------------------------------------------------------------- confusion matrix
 st.subheader("Confusion matrix")
@@ -179,4 +182,5 @@ else:
                f"diagonal); {fmt_n(int(long['n'].sum()))} gold-scored annotations. Colour scale up to the "
                "largest cell shown.")
     with st.expander("Confusion counts (long form)"):
-        table(long, "confusion_counts", "cm_table")
+        table(long, "confusion_counts", "cm_table",
+              column_config=column_config(long, label="label given", n="annotations"))

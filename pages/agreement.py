@@ -14,6 +14,8 @@ from ui.common import (
     ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, page_header, small_n, status_badge, status_mark, table,
     url_radio, week_start,
 )
+from ui.figfix import monday_ticks, split_bands
+from ui.words import column_config, tidy
 
 c = ctx()
 f = c.filters
@@ -82,16 +84,21 @@ if isinstance(weekly_df, pd.DataFrame) and not weekly_df.empty:
         fig.add_hline(y=thr.warn, line=dict(color=COLOUR["amber"], dash="dot", width=1.5),
                       annotation=dict(text=f"target {thr.warn:g}", font=dict(size=11, color=COLOUR["amber"])),
                       annotation_position="top left")
+    split_bands(fig)  # the band stops where a week's interval is undefined (no shape drawn across the gap)
+    monday_ticks(fig, wdf["week"])
     plotly_chart(fig, key="timeline")
     st.caption("Band: 95% interval. Hollow points: fewer than "
                f"{sn} items with 2+ labels that week. Dotted verticals: first week of a new schema version.")
     by_v = data.agreement(c.engine, c.db, tf, metric, by="schema_version")
     if isinstance(by_v, pd.DataFrame) and len(by_v) > 1:
         st.markdown("**By schema version** (same timeline window)")
+        by_v = tidy(by_v)
         table(by_v, f"agreement_{metric}_by_schema_version", "by_version",
-              column_config={"value": st.column_config.NumberColumn(name, format="%.3f"),
-                             "ci_low": st.column_config.NumberColumn("95% CI low", format="%.3f"),
-                             "ci_high": st.column_config.NumberColumn("95% CI high", format="%.3f")})
+              column_config=column_config(by_v, schema_version="schema version",
+                                          value=st.column_config.NumberColumn(name, format="%.3f"),
+                                          ci_low=st.column_config.NumberColumn("95% CI low", format="%.3f"),
+                                          ci_high=st.column_config.NumberColumn("95% CI high", format="%.3f"),
+                                          n_items="items with 2+ labels"))
 
 # ------------------------------------------------------------------------------------------- per class
 st.subheader("Per-class agreement")
@@ -117,11 +124,12 @@ else:
                            "Specific agreement per class, worst first<br><sup>when one annotator gives the class, "
                            "how often another annotator of the item agrees</sup>", "specific agreement (%)", status="status", small="small_sample",
                            highlight=crit, refs=refs), key="per_class")
-    tbl = pc.drop(columns=["shown"]).assign(status=[status_mark(s) for s in pc["status"]])
+    tbl = tidy(pc.drop(columns=["shown"]).assign(status=[status_mark(s) for s in pc["status"]]))
     table(tbl, "per_class_agreement", "pc_table", status_cols=["status"],
-          column_config={c_: st.column_config.NumberColumn(c_, format="%.3f")
-                         for c_ in ("specific_agreement", "ci_low", "ci_high", "fleiss_kappa", "kappa_ci_low",
-                                    "kappa_ci_high")})
+          column_config=column_config(tbl, fleiss_kappa=st.column_config.NumberColumn("Fleiss' κ", format="%.3f"),
+                                      kappa_ci_low=st.column_config.NumberColumn("κ 95% CI low", format="%.3f"),
+                                      kappa_ci_high=st.column_config.NumberColumn("κ 95% CI high", format="%.3f"),
+                                      n_items="items with 2+ labels"))
 
     pw = data.per_category_agreement(c.engine, c.db, tf, by="week")
     if not pw.empty:
@@ -159,9 +167,16 @@ else:
                              aggfunc="first").reindex(index=ids, columns=ids)
     fig = heatmap(wide, "Cohen's κ for every annotator pair (blank: fewer shared items than the minimum)",
                   "annotator", "annotator", "Cohen's κ", zmin=0, zmax=1, pct=False, colorscale="RdYlGn",
-                  hover_extra=nwide, hover_extra_name="shared items", square=True)
+                  hover_extra=nwide, hover_extra_name="shared items")
+    # No forced square cells: with a fixed height a square grid leaves wide blank margins beside the matrix.
+    fig.update_layout(height=max(420, min(1100, 160 + 20 * len(ids))), margin=dict(l=10, r=10, t=60, b=10))
+    fig.update_xaxes(constrain="domain", automargin=True)
+    fig.update_yaxes(constrain="domain", automargin=True)
     plotly_chart(fig, key="pairs")
     st.caption("A row that is red against most columns points at one annotator who disagrees with everyone "
                "(see Annotators); a red block points at a team that reads the guidelines differently.")
-    table(pairs.sort_values("kappa"), "annotator_pair_kappa", "pairs_table",
-          column_config={c_: st.column_config.NumberColumn(c_, format="%.3f") for c_ in ("kappa", "ci_low", "ci_high")})
+    ptab = tidy(pairs.sort_values("kappa"))
+    table(ptab, "annotator_pair_kappa", "pairs_table",
+          column_config=column_config(ptab, **{c_: st.column_config.NumberColumn(w, format="%.3f") for c_, w in
+                                               (("kappa", "Cohen's κ"), ("ci_low", "95% CI low"),
+                                                ("ci_high", "95% CI high"))}))

@@ -20,6 +20,8 @@ from ui.common import (
     ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_pct, md, no_data, page_header, small_n, status_mark, table,
     url_selectbox, week_start,
 )
+from ui.figfix import monday_ticks, split_bands
+from ui.words import column_config
 
 c = ctx()
 f = c.filters
@@ -84,7 +86,9 @@ for r in lb.itertuples():
     status.append("red" if ("drift" in fl or "automation bias" in fl) else ("grey" if small else "green"))
 lb["flags"] = flags
 lb["status"] = [status_mark(s, fl or "no flag") for s, fl in zip(status, flags)]
-lb = lb.sort_values(["accuracy", "annotator_id"], na_position="last")
+# Sorted as the caption and the detail hint say: flagged annotators first, then lowest accuracy vs gold first.
+lb["_flagged"] = [0 if s == "red" else 1 for s in status]
+lb = lb.sort_values(["_flagged", "accuracy", "annotator_id"], na_position="last").drop(columns="_flagged")
 
 st.subheader("Leaderboard")
 if drift_err:
@@ -96,7 +100,8 @@ if n_scope > DS_AUTO_LIMIT:
     st.toggle(f"Fit Dawid-Skene on these {n_scope:,} annotations (agreement with consensus and estimated "
               "accuracy columns; may take a minute; narrow the dates to make it faster)", key="ds_go")
 n_flag = sum(1 for fl in flags if ("drift" in fl or "automation bias" in fl))
-st.caption(f"{len(lb)} annotators; {n_flag} flagged for drift or automation bias. Accuracy: Wilson 95% interval "
+st.caption(f"{len(lb)} annotators, flagged ones first, then lowest accuracy first; {n_flag} flagged for drift or "
+           "automation bias. Accuracy: Wilson 95% interval "
            f"over gold-scored annotations (n gold); grey when n < {sn}. Agreement with consensus and estimated "
            "accuracy come from a Dawid-Skene model fitted on every multiply-labelled item (no gold needed). "
            f"Drift and automation bias: judged on the 26 weeks up to {fmt_date(end)}. Pace: active hours = recorded "
@@ -163,7 +168,7 @@ if wk.empty or int(wk["n"].sum()) == 0:
     empty_state("No gold-scored work in the last 26 weeks", "The trend needs this annotator's annotations on gold items.")
 else:
     fig = go.Figure()
-    w = wk.dropna(subset=["accuracy"]).sort_values("week")
+    w = wk.sort_values("week")  # weeks without gold stay as gaps: the line and the band break there
     fig.add_trace(go.Scatter(x=list(w["week"]) + list(w["week"])[::-1],
                              y=list(w["ci_high"] * 100) + list(w["ci_low"] * 100)[::-1], fill="toself",
                              fillcolor="rgba(47,102,144,0.15)", line=dict(width=0), name="95% CI", hoverinfo="skip"))
@@ -192,6 +197,8 @@ else:
     style(fig, f"{who}: weekly accuracy vs gold, 26 weeks (hollow: n < {sn})", "week (Monday)", "accuracy vs gold (%)",
           height=440)
     fig.update_yaxes(ticksuffix="%")
+    split_bands(fig)
+    monday_ticks(fig, wk["week"])
     plotly_chart(fig, key="trend")
     if not dr.empty:
         r = dr.iloc[0]
@@ -285,5 +292,5 @@ dis = data.annotator_disagreements(c.engine, c.db, f, who, limit=50)
 if dis.empty:
     st.success("No disagreement with gold in the date range.", icon=":material/check_circle:")
 else:
-    table(dis, f"disagreements_{who}", "dis_table", caption=f"The {len(dis)} most recent annotations by {who} that "
+    table(dis, f"disagreements_{who}", "dis_table", column_config=column_config(dis), caption=f"The {len(dis)} most recent annotations by {who} that "
           "differ from the item's gold label (newest first; at most 50).")

@@ -20,6 +20,7 @@ from ui.common import (
     csv_bytes, ctx, empty_state, fmt_n, fmt_num, fmt_pct, md, page_header, small_n, status_mark, table, url_radio,
     url_selectbox, week_start,
 )
+from ui.figfix import readable_log_axis
 from ui.words import column_config, tidy
 
 
@@ -77,10 +78,11 @@ d = d[d[measure] > 0] if log else d
 fig = hbar(d, "label", measure, f"{measure.capitalize()} per class{' (top 15)' if not show_all and len(dist) > 15 else ''}"
            f" — ★ critical", f"{measure} (count)", log=log, highlight=c.critical, hover=["share_txt", "tier"],
            text="share_txt", refs=[(sn, f"rare: < {sn}", COLOUR["amber"])])
+if log:  # ticks 1, 10, 100, 1,000 ... written in full instead of plotly's '2 5 2 5' minor labels
+    readable_log_axis(fig, [*d[measure].tolist(), sn])
 plotly_chart(fig, key="dist")
-table(dist, "class_distribution", "dist_table",
-      column_config={"item_share": st.column_config.NumberColumn("item share", format="percent"),
-                     "annotation_share": st.column_config.NumberColumn("annotation share", format="percent")})
+dtab = tidy(dist)
+table(dtab, "class_distribution", "dist_table", column_config=column_config(dtab))
 
 # ------------------------------------------------------------------------------------------ cross-tab
 st.subheader("Class × item condition")
@@ -111,7 +113,9 @@ else:
         n_empty, n_thin = int(ct["empty"].sum()), int(ct["thin"].sum())
         st.caption(f"{n_empty} empty and {n_thin} thin cells (fewer than {sn} items): a model evaluated on these "
                    "cells has no evidence there. Rows follow the class distribution.")
-        table(ct, f"class_by_{key}", "ct_table")
+        ctab = tidy(ct)
+        table(ctab, f"class_by_{key}", "ct_table",
+              column_config=column_config(ctab, attr_value=key, empty="no item", thin=f"fewer than {sn} items"))
 
 # ------------------------------------------------------------------------------------------ QA rate
 st.subheader("QA rate per class")
@@ -148,10 +152,8 @@ else:
                + (f" and at least {r_crit.min_count} items" if r_crit.min_count else "")
                + f", standard {fmt_pct(r_std.limit, 0)}" + (f" and at least {r_std.min_count}" if r_std.min_count else "")
                + " (labelqa.toml `qa_rate`). ★ critical class.")
-    tbl = qa.assign(status=[status_mark(s) for s in qa["status"]])
-    table(tbl, "qa_coverage", "qa_table", status_cols=["status"],
-          column_config={k: st.column_config.NumberColumn(k, format="percent")
-                         for k in ("qa_rate", "ci_low", "ci_high", "required_rate")})
+    tbl = tidy(qa.assign(status=[status_mark(s) for s in qa["status"]]))
+    table(tbl, "qa_coverage", "qa_table", status_cols=["status"], column_config=column_config(tbl))
 
 # ------------------------------------------------------------------------------------------ QA planner
 st.subheader("Plan a QA sample")

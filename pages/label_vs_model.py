@@ -12,12 +12,15 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from analytics.metrics.results import NoData
+from analytics.render.columns import TERMS, fmt_p
 from ui import data
 from ui.charts import BLUE, COLOUR, forest, plotly_chart, style
 from ui.common import (
     PAGES, ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, link_params, md, no_data, page_header,
     small_n, status_mark, table, url_selectbox, week_start,
 )
+from ui.figfix import label_points, same_scale
+from ui.words import column_config, tidy
 
 c = ctx()
 f = c.filters
@@ -74,10 +77,7 @@ else:
             fig.add_trace(go.Scatter(x=fit["label_quality"] * 100, y=fit["fit"] * 100, mode="lines", name="OLS fit",
                                      line=dict(color=BLUE, width=2)))
         fig.add_trace(go.Scatter(
-            x=ok["label_accuracy"] * 100, y=ok["model_metric"] * 100, mode="markers+text",
-            text=[l if (l in crit or i < 4) else "" for i, l in
-                  zip(ok["label_accuracy"].rank(method="first").astype(int) - 1, ok["label"].astype(str))],
-            textposition="top center", textfont=dict(size=11),
+            x=ok["label_accuracy"] * 100, y=ok["model_metric"] * 100, mode="markers",
             marker=dict(size=size, color=[COLOUR["red"] if l in crit else BLUE for l in ok["label"].astype(str)],
                         opacity=0.75, line=dict(width=1, color="#333")),
             error_x=dict(type="data", symmetric=False, array=(ok["acc_ci_high"] - ok["label_accuracy"]) * 100,
@@ -89,6 +89,10 @@ else:
         style(fig, f"{mname} vs label accuracy per class — run {run_id} (size = test support; red = critical)",
               "label accuracy of the training annotations vs gold (%)", f"model {mname} (%)", height=560)
         fig.update_xaxes(ticksuffix="%")
+        # Named points (the four lowest label accuracies and critical classes), placed so that no two overlap.
+        named = [l if (l in crit or i < 4) else "" for i, l in
+                 zip(ok["label_accuracy"].rank(method="first").astype(int) - 1, ok["label"].astype(str))]
+        label_points(fig, ok["label_accuracy"] * 100, ok["model_metric"] * 100, named, height_px=440)
         plotly_chart(fig, key="scatter")
         st.caption("Horizontal bars: Wilson 95% interval of each class's label accuracy. Named points: the four "
                    "classes with the lowest label accuracy and critical classes.")
@@ -98,7 +102,7 @@ else:
         for col, corr, label in ((k1, res.pearson, "Pearson r"), (k2, res.spearman, "Spearman ρ"),
                                  (k3, res.partial, "Partial r | log(support)")):
             col.metric(label, fmt_num(corr.value), help=corr.method)
-            col.caption(f"{fmt_ci(corr.ci_low, corr.ci_high)}; p = {corr.p_value:.2g}; {corr.n} classes"
+            col.caption(f"{fmt_ci(corr.ci_low, corr.ci_high)}; {fmt_p(corr.p_value)}; {corr.n} classes"
                         if corr.reason is None else corr.reason)
         k4.metric("R²", fmt_num(res.r2, 2))
         k4.caption(f"OLS {mname} ~ label accuracy + log(support); {res.n} classes"
@@ -108,11 +112,18 @@ else:
                     "change in the metric per unit of label accuracy *at equal class frequency* (log support "
                     "held fixed); the partial correlation is the same control as a correlation.")
         coef = res.coefficients.reset_index()
+        # shown: the term in words (the CSV keeps the model's own term names for scripts)
+        coef.insert(1, "variable", coef["term"].map(lambda t: TERMS.get(t, t)))
         table(coef, f"ols_{run_id}_{metric}", "coef_table",
-              column_config={k: st.column_config.NumberColumn(k, format="%.4f") for k in ("coef", "se", "ci_low", "ci_high")}
-              | {"p": st.column_config.NumberColumn("p", format="%.2g")})
+              column_order=["variable", "coef", "se", "ci_low", "ci_high", "p"],
+              column_config=column_config(coef, variable="term of the model",
+                                          **{k: st.column_config.NumberColumn(w, format="%.4f") for k, w in
+                                             (("coef", "coefficient"), ("se", "standard error"),
+                                              ("ci_low", "95% CI low"), ("ci_high", "95% CI high"))}))
         with st.expander("Per-class data"):
-            table(frame, f"label_vs_model_{run_id}", "lvm_table")
+            shown = tidy(frame)
+            table(shown, f"label_vs_model_{run_id}", "lvm_table",
+                  column_config=column_config(shown, model_metric=f"model {mname}"))
 
     # -------------------------------------------------------------------------------------- versions
     st.subheader("Across dataset versions")
@@ -134,8 +145,11 @@ else:
                                  line=dict(color=COLOUR["red"], dash="dash")), secondary_y=True)
         style(fig, f"Training-label accuracy and overall model {mname} per dataset version", "run / trained up to batch",
               None, height=420)
-        fig.update_yaxes(title_text="label accuracy vs gold (%)", ticksuffix="%", secondary_y=False)
-        fig.update_yaxes(title_text=f"model {mname} (%)", ticksuffix="%", secondary_y=True)
+        fig.update_yaxes(title_text="label accuracy vs gold (%)", secondary_y=False)
+        fig.update_yaxes(title_text=f"model {mname} (%)", secondary_y=True)
+        # One scale on both axes (both are percentages): a gap between the lines is a real gap.
+        same_scale(fig, vers["label_accuracy"] * 100, vers["ci_low"] * 100, vers["ci_high"] * 100,
+                   vers["model_metric"] * 100)
         plotly_chart(fig, key="versions")
         if vcorr:
             p = vcorr.get("pearson")
@@ -143,7 +157,9 @@ else:
             st.caption(f"Across {len(vers)} versions: Pearson r = {fmt_num(p.value)} ({fmt_ci(p.ci_low, p.ci_high)}), "
                        f"Spearman ρ = {fmt_num(s.value)}. With a handful of versions the intervals are wide and "
                        "time confounds both series (more data, later model): read it as a trend, not a cause.")
-        table(vers, f"versions_{metric}", "vers_table")
+        shown = tidy(vers)
+        table(shown, f"versions_{metric}", "vers_table",
+              column_config=column_config(shown, n="gold-scored annotations", model_metric=f"overall {mname}"))
 
     # -------------------------------------------------------------------------------------- calibration
     st.subheader("Calibration")
@@ -219,7 +235,8 @@ else:
                "Wrong suggestion: the pre-label differs from the item's gold label. Hollow grey points: too few "
                "wrong suggestions seen to test (see the reason column).")
     tbl = pre.assign(status=[status_mark(s, "automation bias" if s == "red" else None) for s in pre["status"]])
+    tbl = tidy(tbl.drop(columns=["small_sample"]))
     table(tbl, "prelabel_acceptance", "pre_table", status_cols=["status"],
-          column_config={k: st.column_config.NumberColumn(k, format="percent") for k in
-                         ("acceptance_rate", "acc_ci_low", "acc_ci_high", "wrong_acceptance_rate", "ci_low", "ci_high",
-                          "peer_rate")})
+          column_config=column_config(tbl, acc_ci_low="accepted 95% CI low", acc_ci_high="accepted 95% CI high",
+                                      ci_low="wrong accepted 95% CI low", ci_high="wrong accepted 95% CI high",
+                                      reason="why not tested"))

@@ -198,7 +198,8 @@ class RegressionResult:
 
 
 def _fmt_p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    """``'p < 0.001'`` or ``'p = 0.012'`` (one phrase, never ``'p = < 0.001'``)."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def label_model_regression(frame: pd.DataFrame, quality_col: str = "label_accuracy", metric_col: str = "model_metric",
@@ -245,7 +246,7 @@ def label_model_regression(frame: pd.DataFrame, quality_col: str = "label_accura
     per10 = 10 * q["coef"]
     text = (f"Each +10 points of {quality_name} goes with {per10:+.1f} {metric_name} points "
             f"(95% CI {10 * q['ci_low']:+.1f} to {10 * q['ci_high']:+.1f}) after controlling for class frequency "
-            f"(log support); p = {_fmt_p(q['p'])}; n = {n} classes, R\u00b2 = {fit.rsquared:.2f}.")
+            f"(log support); {_fmt_p(q['p'])}; n = {n} classes, R\u00b2 = {fit.rsquared:.2f}.")
     if q["ci_low"] <= 0 <= q["ci_high"]:
         text += " The interval includes 0: no clear association at this sample size."
     if small:
