@@ -32,8 +32,9 @@ import numpy as np
 import pyarrow as pa
 
 from analytics.io.ingest.kinds import KindRules
-from analytics.kinds.spans.ingest_shared import (
-    annotator_of, fetch, first_rows, label_studio_tasks, project_checks, ranked, taxonomy_checks, typed_tables,
+from analytics.io.ingest.kind_support import (
+    export_tables, export_tasks, fetch, first_rows, label_studio_tasks, project_checks, ranked,
+    task_annotations, taxonomy_checks,
 )
 
 __all__ = ["RULES", "BOXES", "IMAGES", "GOLD", "row_checks", "load_checks", "read_label_studio", "read_coco"]
@@ -137,17 +138,6 @@ def _add_box(cols, labels, gold: bool, where: str, aid, item, who, label, geom, 
         labels[BOXES].append(where)
 
 
-def _finish(mem, src, problems, cols, project, labels, shown, table_name):
-    out = typed_tables(mem, src, problems, cols, project, labels, shown)
-    if out is None:
-        return {}
-    items = out.pop("items", None)
-    if items is not None:
-        out["implicit:items"] = items.select(["item_id", "project_id", "source", "created_at", "_file", "_row"])
-    src.table = table_name
-    return out
-
-
 def read_label_studio(mem, src, table, project, mapping, problems):
     """A Label Studio export with ``rectanglelabels`` results -> typed ``box_annotations``, ``gold_boxes``,
     ``box_images`` + items created if new (None: not such an export)."""
@@ -162,30 +152,10 @@ def read_label_studio(mem, src, table, project, mapping, problems):
     src.kind = "Label Studio (boxes)"
     cols = _new_cols()
     labels = {t: [] for t in cols}
-    for ti, task in enumerate(tasks, 1):
-        if not isinstance(task, dict) or task.get("id") is None:
-            problems.add(src, "not a task object with an id", where=f"task {ti}", column="id", row=ti)
-            continue
-        tid = str(task["id"])
-        where_t = f"task {ti} (id {tid})"
-        proj = project if project is not None else (None if task.get("project") is None else str(task["project"]))
-        if proj is None:
-            problems.add(src, "task has no project; pass --project", where=where_t, column="project", row=ti)
-            continue
-        for c, v in zip(("item_id", "project_id", "source", "created_at"), (tid, proj, None, task.get("created_at"))):
-            cols["items"][c].append(v)
-        labels["items"].append(where_t)
+    for ti, task, tid, where_t in export_tasks(tasks, project, src, problems, cols, labels):
         size = None
-        for ai, ann in enumerate(task.get("annotations") or [], 1):
-            if not isinstance(ann, dict) or ann.get("was_cancelled"):
-                continue
-            where_a = f"{where_t} annotation {ai}"
-            gold = bool(ann.get("ground_truth")) or table == GOLD
-            person, _email = annotator_of(ann)
-            if person is None and not gold:
-                problems.add(src, "no annotator (completed_by)", where=where_a, column="completed_by", row=ti)
-                continue
-            aid = str(ann["id"]) if ann.get("id") is not None else f"{tid}-{ai}"
+        for ann, where_a, gold, person, aid in task_annotations(task, ti, tid, where_t, src, problems,
+                                                                 all_gold=table == GOLD):
             res = [(k, r) for k, r in enumerate(ann.get("result") or []) if isinstance(r, dict)
                    and r.get("type") == "rectanglelabels" and isinstance(r.get("value"), dict)]
             if not res:
@@ -216,7 +186,7 @@ def read_label_studio(mem, src, table, project, mapping, problems):
              GOLD: {"item_id": "id", "label": "value.rectanglelabels", **geom},
              IMAGES: {"item_id": "id", "image_width": "original_width", "image_height": "original_height"},
              "items": {"item_id": "id", "project_id": "project"}}
-    return _finish(mem, src, problems, cols, project, labels, shown, BOXES)
+    return export_tables(mem, src, problems, cols, project, labels, shown, BOXES)
 
 
 def read_coco(mem, src, table, project, mapping, problems):
@@ -285,7 +255,7 @@ def read_coco(mem, src, table, project, mapping, problems):
                     "width": "bbox[2]", "height": "bbox[3]"},
              IMAGES: {"item_id": "images[].id", "image_width": "width", "image_height": "height"},
              "items": {"item_id": "images[].id"}}
-    return _finish(mem, src, problems, cols, project, labels, shown, GOLD if gold else BOXES)
+    return export_tables(mem, src, problems, cols, project, labels, shown, GOLD if gold else BOXES)
 
 
 RULES = KindRules(

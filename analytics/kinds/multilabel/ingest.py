@@ -24,8 +24,8 @@ import numpy as np
 import pyarrow as pa
 
 from analytics.io.ingest.kinds import KindRules
-from analytics.kinds.spans.ingest_shared import (
-    annotator_of, first_rows, label_studio_tasks, project_checks, taxonomy_checks, typed_tables,
+from analytics.io.ingest.kind_support import (
+    export_tables, export_tasks, first_rows, label_studio_tasks, project_checks, task_annotations, taxonomy_checks,
 )
 
 __all__ = ["RULES", "SETS", "GOLD", "row_checks", "load_checks", "read_label_studio"]
@@ -86,29 +86,9 @@ def read_label_studio(mem, src, table, project, mapping, problems):
             SETS: {c: [] for c in ("annotation_id", "item_id", "annotator_id", "label", "created_at")},
             GOLD: {c: [] for c in ("item_id", "label", "source", "created_at")}}
     labels = {t: [] for t in cols}
-    for ti, task in enumerate(tasks, 1):
-        if not isinstance(task, dict) or task.get("id") is None:
-            problems.add(src, "not a task object with an id", where=f"task {ti}", column="id", row=ti)
-            continue
-        tid = str(task["id"])
-        where_t = f"task {ti} (id {tid})"
-        proj = project if project is not None else (None if task.get("project") is None else str(task["project"]))
-        if proj is None:
-            problems.add(src, "task has no project; pass --project", where=where_t, column="project", row=ti)
-            continue
-        for c, v in zip(("item_id", "project_id", "source", "created_at"), (tid, proj, None, task.get("created_at"))):
-            cols["items"][c].append(v)
-        labels["items"].append(where_t)
-        for ai, ann in enumerate(task.get("annotations") or [], 1):
-            if not isinstance(ann, dict) or ann.get("was_cancelled"):
-                continue
-            where_a = f"{where_t} annotation {ai}"
-            gold = bool(ann.get("ground_truth")) or table == GOLD
-            person, _email = annotator_of(ann)
-            if person is None and not gold:
-                problems.add(src, "no annotator (completed_by)", where=where_a, column="completed_by", row=ti)
-                continue
-            aid = str(ann["id"]) if ann.get("id") is not None else f"{tid}-{ai}"
+    for ti, task, tid, where_t in export_tasks(tasks, project, src, problems, cols, labels):
+        for ann, where_a, gold, person, aid in task_annotations(task, ti, tid, where_t, src, problems,
+                                                                 all_gold=table == GOLD):
             for lab in _choices(ann.get("result")) or [None]:
                 if gold:
                     for c, v in zip(("item_id", "label", "source", "created_at"),
@@ -126,14 +106,7 @@ def read_label_studio(mem, src, table, project, mapping, problems):
     shown = {SETS: {"annotation_id": "annotations[].id", "item_id": "id", "annotator_id": "completed_by",
                     "label": "result[].value.choices"},
              GOLD: {"item_id": "id", "label": "result[].value.choices"}, "items": {"item_id": "id"}}
-    out = typed_tables(mem, src, problems, cols, project, labels, shown)
-    if out is None:
-        return {}
-    items = out.pop("items", None)
-    if items is not None:
-        out["implicit:items"] = items.select(["item_id", "project_id", "source", "created_at", "_file", "_row"])
-    src.table = SETS
-    return out
+    return export_tables(mem, src, problems, cols, project, labels, shown, SETS)
 
 
 RULES = KindRules(

@@ -28,24 +28,15 @@ import json
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import text
 
 from analytics.io.ingest.kinds import KindRules
+from analytics.io.ingest.kind_support import SHOWN, fetch, first_rows
 from analytics.kinds.preference.shapes import CHOICES, DEFAULT_DIMENSION
 
 __all__ = ["RULES", "PAIRS", "JUDGMENTS", "DPO_ANNOTATOR", "row_checks", "load_checks", "read_dpo"]
 
 PAIRS, JUDGMENTS = "preference_pairs", "preference_judgments"
 DPO_ANNOTATOR = "source"
-_SHOWN = 5  # example rows per problem
-
-
-def _first_rows(mask: np.ndarray, rows: np.ndarray, column: str, message) -> list[tuple[int, str, str]]:
-    idx = np.flatnonzero(mask)
-    out = [(int(rows[i]), column, message(i)) for i in idx[:_SHOWN]]
-    if len(idx) > _SHOWN:
-        out.append((int(rows[idx[_SHOWN]]), column, f"{len(idx) - _SHOWN} more rows with this problem"))
-    return out
 
 
 def row_checks(table: str, typed: pa.Table) -> list[tuple[int, str, str]]:
@@ -58,7 +49,7 @@ def row_checks(table: str, typed: pa.Table) -> list[tuple[int, str, str]]:
             if a in cols and b in cols:
                 same = pc.fill_null(pc.equal(typed.column(a), typed.column(b)), False).to_numpy(zero_copy_only=False)
                 va = typed.column(a).to_pylist()
-                out += _first_rows(same, rows, b, lambda i, va=va, a=a, what=what: (
+                out += first_rows(same, rows, b, lambda i, va=va, a=a, what=what: (
                     f"{_short(va[i])} is the same {what} as {a} (identical responses): a pair compares two "
                     "different responses"))
     if table == JUDGMENTS and "strength" in cols and "choice" in cols:
@@ -67,7 +58,7 @@ def row_checks(table: str, typed: pa.Table) -> list[tuple[int, str, str]]:
         ch = np.asarray(typed.column("choice").to_pylist(), dtype=object)
         expect = np.select([ch == "a", ch == "b"], [-1.0, 1.0], 0.0)
         bad = np.isfinite(st) & (np.sign(st) != expect) & np.isin(ch, CHOICES)
-        out += _first_rows(bad, rows, "strength", lambda i: (
+        out += first_rows(bad, rows, "strength", lambda i: (
             f"{int(st[i])} does not match choice {ch[i]!r} (negative favours a, positive b, 0 is a tie)"))
     return out
 
@@ -75,10 +66,6 @@ def row_checks(table: str, typed: pa.Table) -> list[tuple[int, str, str]]:
 def _short(v) -> str:
     s = str(v)
     return repr(s if len(s) <= 40 else s[:37] + "...")
-
-
-def _fetch(con, sql: str, params: dict | None = None):
-    return con.execute(text(sql), params or {}).mappings().all()
 
 
 def load_checks(con, stage: str, staged: set[str], project: str | None) -> list[tuple[int, int, str, str, str]]:
@@ -96,7 +83,7 @@ def load_checks(con, stage: str, staged: set[str], project: str | None) -> list[
         bad = (f"SELECT s._file, s._row, s.project_id AS grp_, p.task_type FROM {stage}{PAIRS} s JOIN "
                f"(SELECT project_id, task_type FROM projects UNION ALL SELECT project_id, task_type "
                f"FROM {stage}projects) p ON p.project_id = s.project_id WHERE p.task_type <> 'preference'")
-        for r in _fetch(con, ranked.format(bad, 1)):
+        for r in fetch(con, ranked.format(bad, 1)):
             out.append((r["_file"], r["_row"], PAIRS, "project_id",
                         f"project {r['grp_']!r} has task_type {r['task_type']!r}, not 'preference': pairs belong "
                         f"to a preference project ({r['n_']} row(s) in all)"))
@@ -107,12 +94,12 @@ def load_checks(con, stage: str, staged: set[str], project: str | None) -> list[
                f"JOIN (SELECT pp.project_id, COUNT(*) AS n_pos FROM ({judg_all}) jj JOIN ({pairs_all}) pp "
                f"ON pp.pair_id = jj.pair_id WHERE jj.shown_first IS NOT NULL GROUP BY pp.project_id) k "
                f"ON k.project_id = p.project_id WHERE s.shown_first IS NULL")
-        found = _fetch(con, ranked.format(bad, _SHOWN))
+        found = fetch(con, ranked.format(bad, SHOWN))
         for r in found:
             if r["rn_"] != 1:
                 continue
             also = [str(x["_row"]) for x in found if (x["_file"], x["grp_"]) == (r["_file"], r["grp_"])][1:]
-            more = f"; also rows {', '.join(also)}{', ...' if r['n_'] > _SHOWN else ''}" if also else ""
+            more = f"; also rows {', '.join(also)}{', ...' if r['n_'] > SHOWN else ''}" if also else ""
             out.append((r["_file"], r["_row"], JUDGMENTS, "shown_first",
                         f"missing position: project {r['grp_']!r} records which response was shown first "
                         f"({r['n_pos']} judgment(s) have shown_first), so every judgment needs shown_first (a or b)"
@@ -120,7 +107,7 @@ def load_checks(con, stage: str, staged: set[str], project: str | None) -> list[
         if project is not None:
             bad = (f"SELECT s._file, s._row, p.project_id AS grp_, s.pair_id FROM {stage}{JUDGMENTS} s "
                    f"JOIN ({pairs_all}) p ON p.pair_id = s.pair_id WHERE p.project_id <> :project")
-            for r in _fetch(con, ranked.format(bad, 1), {"project": project}):
+            for r in fetch(con, ranked.format(bad, 1), {"project": project}):
                 out.append((r["_file"], r["_row"], JUDGMENTS, "pair_id",
                             f"pair {r['pair_id']!r} belongs to project {r['grp_']!r}, not {project!r} (--project) "
                             f"({r['n_']} row(s) in all)"))

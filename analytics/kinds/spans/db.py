@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.db import query_df
-from analytics.kinds.spans.ingest_shared import scope_params
+from analytics.io.ingest.kind_support import scope_params
 from analytics.metrics.results import NoData
 
 __all__ = ["spans_from_db", "gold_spans_from_db", "texts_from_db", "label_counts_from_db",

@@ -31,9 +31,9 @@ import numpy as np
 import pyarrow as pa
 
 from analytics.io.ingest.kinds import KindRules
-from analytics.kinds.spans.ingest_shared import (
-    annotator_of, fetch, first_rows, label_studio_tasks, project_checks, ranked, tabular_reader, taxonomy_checks,
-    typed_tables,
+from analytics.io.ingest.kind_support import (
+    export_tables, export_tasks, fetch, first_rows, label_studio_tasks, project_checks, ranked, tabular_reader,
+    task_annotations, taxonomy_checks,
 )
 
 __all__ = ["RULES", "SPANS", "TEXTS", "GOLD", "row_checks", "load_checks", "read_label_studio"]
@@ -143,33 +143,12 @@ def read_label_studio(mem, src, table, project, mapping, problems):
         GOLD: {c: [] for c in ("item_id", "span_start", "span_end", "label", "source", "created_at")},
     }
     labels = {t: [] for t in cols}
-    for ti, task in enumerate(tasks, 1):
-        if not isinstance(task, dict) or task.get("id") is None:
-            problems.add(src, "not a task object with an id", where=f"task {ti}", column="id", row=ti)
-            continue
-        tid = str(task["id"])
-        where_t = f"task {ti} (id {tid})"
-        proj = project if project is not None else (None if task.get("project") is None else str(task["project"]))
-        if proj is None:
-            problems.add(src, "task has no project; pass --project", where=where_t, column="project", row=ti)
-            continue
+    for ti, task, tid, where_t in export_tasks(tasks, project, src, problems, cols, labels):
         data = task.get("data") if isinstance(task.get("data"), dict) else {}
         txt = data.get("text")
-        cols["items"]["item_id"].append(tid); cols["items"]["project_id"].append(proj)
-        cols["items"]["source"].append(None); cols["items"]["created_at"].append(task.get("created_at"))
-        labels["items"].append(where_t)
         if isinstance(txt, str):
             cols[TEXTS]["item_id"].append(tid); cols[TEXTS]["text"].append(txt); labels[TEXTS].append(where_t)
-        for ai, ann in enumerate(task.get("annotations") or [], 1):
-            if not isinstance(ann, dict) or ann.get("was_cancelled"):
-                continue
-            where_a = f"{where_t} annotation {ai}"
-            gold = bool(ann.get("ground_truth"))
-            person, _email = annotator_of(ann)
-            if person is None and not gold:
-                problems.add(src, "no annotator (completed_by)", where=where_a, column="completed_by", row=ti)
-                continue
-            aid = str(ann["id"]) if ann.get("id") is not None else f"{tid}-{ai}"
+        for ann, where_a, gold, person, aid in task_annotations(task, ti, tid, where_t, src, problems):
             found = [(k, r, lab) for k, r in _span_results(ann.get("result"))
                      for lab in (r["value"].get("labels") or [None])]
             for k, r, lab in found or [(None, None, None)]:
@@ -196,14 +175,7 @@ def read_label_studio(mem, src, table, project, mapping, problems):
                      "text": "value.text"},
              GOLD: {"item_id": "id", "span_start": "value.start", "span_end": "value.end", "label": "value.labels"},
              TEXTS: {"text": "data.text", "item_id": "id"}, "items": {"item_id": "id", "project_id": "project"}}
-    out = typed_tables(mem, src, problems, cols, project, labels, shown)
-    if out is None:
-        return {}
-    items = out.pop("items", None)
-    if items is not None:
-        out["implicit:items"] = items.select(["item_id", "project_id", "source", "created_at", "_file", "_row"])
-    src.table = SPANS
-    return out
+    return export_tables(mem, src, problems, cols, project, labels, shown, SPANS)
 
 
 def read_brat(mem, src, table, project, mapping, problems):
@@ -279,14 +251,7 @@ def read_brat(mem, src, table, project, mapping, problems):
         return {}
     shown = {SPANS: {"span_start": "offsets", "span_end": "offsets", "label": "type", "text": "text",
                      "annotation_id": "T id", "item_id": ".ann path"}, TEXTS: {"text": ".txt"}}
-    out = typed_tables(mem, src, problems, cols, project, labels, shown)
-    if out is None:
-        return {}
-    items = out.pop("items", None)
-    if items is not None:
-        out["implicit:items"] = items.select(["item_id", "project_id", "source", "created_at", "_file", "_row"])
-    src.table = SPANS
-    return out
+    return export_tables(mem, src, problems, cols, project, labels, shown, SPANS)
 
 
 RULES = KindRules(

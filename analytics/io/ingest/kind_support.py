@@ -1,13 +1,16 @@
-"""What the spans, boxes and multilabel ingest rules share (:mod:`analytics.kinds.spans.ingest`,
-:mod:`analytics.kinds.boxes.ingest`, :mod:`analytics.kinds.multilabel.ingest`).
+"""What the annotation kinds' ingest rules share (``analytics/kinds/<kind>/ingest.py``; the hook that runs
+them is :mod:`analytics.io.ingest.kinds`).
 
+- :func:`first_rows` / :func:`fetch` / :func:`ranked`: per-row problems and the SQL checks on staged rows;
 - :func:`project_checks`: the items of a kind's rows belong to a project of that ``task_type`` (and to
   ``--project`` when given);
 - :func:`taxonomy_checks`: a label outside the project's ``label_classes`` (when the project declares any) is
   refused with the suggestion classification ingest gives (:func:`analytics.io.ingest.mapping.suggest_label`);
 - :func:`tabular_reader`: CSV/Parquet/JSON Lines files of a kind's tables through the canonical tabular reader,
   with the file columns a table renames (``start``/``end`` -> ``span_start``/``span_end``);
-- :func:`label_studio_tasks` / :func:`annotator_of`: the Label Studio export shape.
+- :func:`label_studio_tasks` / :func:`annotator_of`: the Label Studio export shape; :func:`export_tasks` /
+  :func:`task_annotations` walk its tasks and annotations (reporting a task without id or project, an
+  annotation without annotator), :func:`export_tables` types the rows built from it.
 
 SQL text here is built from fixed table/column names and the staging prefix only; values are bound parameters.
 """
@@ -22,7 +25,8 @@ import pyarrow as pa
 from sqlalchemy import bindparam, text
 
 __all__ = ["SHOWN", "first_rows", "ranked", "fetch", "items_union", "project_checks", "taxonomy_checks",
-           "tabular_reader", "label_studio_tasks", "annotator_of", "typed_tables"]
+           "tabular_reader", "label_studio_tasks", "annotator_of", "typed_tables", "export_tasks",
+           "task_annotations", "export_tables"]
 
 SHOWN = 5  # example rows per problem
 _IMPLICIT = "_lqa_implicit_"
@@ -197,6 +201,59 @@ def annotator_of(ann: dict) -> tuple[str | None, str | None]:
         person = who.get("id") if who.get("id") is not None else who.get("email")
         return (None if person is None else str(person)), who.get("email")
     return (None if who is None else str(who)), None
+
+
+ITEM_COLUMNS = ("item_id", "project_id", "source", "created_at")
+
+
+def export_tasks(tasks: list, project: str | None, src, problems, cols, labels):
+    """The tasks of a Label Studio export that have an id and a project (``--project`` or the task's own): for
+    each, its ``items`` row is appended to ``cols``/``labels`` and ``(ti, task, tid, where)`` is yielded; a task
+    without an id or a project is reported (task number and column) and skipped."""
+    for ti, task in enumerate(tasks, 1):
+        if not isinstance(task, dict) or task.get("id") is None:
+            problems.add(src, "not a task object with an id", where=f"task {ti}", column="id", row=ti)
+            continue
+        tid = str(task["id"])
+        where = f"task {ti} (id {tid})"
+        proj = project if project is not None else (None if task.get("project") is None else str(task["project"]))
+        if proj is None:
+            problems.add(src, "task has no project; pass --project", where=where, column="project", row=ti)
+            continue
+        for c, v in zip(ITEM_COLUMNS, (tid, proj, None, task.get("created_at"))):
+            cols["items"][c].append(v)
+        labels["items"].append(where)
+        yield ti, task, tid, where
+
+
+def task_annotations(task: dict, ti: int, tid: str, where_t: str, src, problems, all_gold: bool = False):
+    """A task's annotations that were not cancelled, as ``(ann, where, gold, annotator, annotation_id)``; gold:
+    ``ground_truth`` (or every annotation with ``all_gold``). A non-gold annotation without an annotator is
+    reported and skipped."""
+    for ai, ann in enumerate(task.get("annotations") or [], 1):
+        if not isinstance(ann, dict) or ann.get("was_cancelled"):
+            continue
+        where_a = f"{where_t} annotation {ai}"
+        gold = bool(ann.get("ground_truth")) or all_gold
+        person, _email = annotator_of(ann)
+        if person is None and not gold:
+            problems.add(src, "no annotator (completed_by)", where=where_a, column="completed_by", row=ti)
+            continue
+        aid = str(ann["id"]) if ann.get("id") is not None else f"{tid}-{ai}"
+        yield ann, where_a, gold, person, aid
+
+
+def export_tables(mem, src, problems, cols, project, labels, shown, table_name: str) -> dict[str, pa.Table]:
+    """:func:`typed_tables` of an export's rows, its items passed on as ``implicit:items`` (created when new);
+    ``src.table`` names the export's main table. ``{}`` when a row is bad."""
+    out = typed_tables(mem, src, problems, cols, project, labels, shown)
+    if out is None:
+        return {}
+    items = out.pop("items", None)
+    if items is not None:
+        out["implicit:items"] = items.select(["item_id", "project_id", "source", "created_at", "_file", "_row"])
+    src.table = table_name
+    return out
 
 
 def typed_tables(mem, src, problems, columns: Mapping[str, Mapping[str, list]], project: str | None,
