@@ -142,3 +142,36 @@ def tiny_project_tables(gold: bool = True) -> dict[str, pd.DataFrame]:
         tables["gold_labels"] = pd.DataFrame({"item_id": items[:12], "label": ["car"] * 10 + ["bus"] * 2,
                                               "source": "expert"})
     return tables
+
+
+# ------------------------------------------------------------------------------------------ files and pages
+def write_table(path, df: pd.DataFrame):
+    """Write ``df`` to ``path`` in the format its suffix names (.parquet, .jsonl, else CSV); returns the path."""
+    if path.suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    elif path.suffix == ".jsonl":
+        df.to_json(path, orient="records", lines=True)
+    else:
+        df.to_csv(path, index=False)
+    return path
+
+
+def open_dashboard_page(url: str, project: str, page: str, monkeypatch):
+    """AppTest of the installed dashboard on ``url`` (caches cleared, the packaged thresholds), opened on
+    ``project`` and switched to ``pages/<page>.py``; fails on any exception shown."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from analytics.resources import DASHBOARD_APP
+
+    monkeypatch.setenv("LABELQA_DB_URL", url)
+    monkeypatch.delenv("LABELQA_THRESHOLDS", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(DASHBOARD_APP), default_timeout=180)
+    at.query_params["project"] = project
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at

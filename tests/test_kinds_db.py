@@ -13,6 +13,7 @@ from analytics import kinds
 from analytics.db import ensure_schema, make_engine, schema_scripts
 from analytics.io.ingest import IngestError, load_files
 from analytics.io.ingest.mapping import infer_table
+from dbutil import open_dashboard_page, write_table
 
 _DUCK = {"VARCHAR": "VARCHAR", "INTEGER": "INTEGER", "DOUBLE PRECISION": "DOUBLE", "TIMESTAMP": "TIMESTAMP"}
 _KIND_TABLES = {
@@ -35,16 +36,6 @@ def _rows(url, sql):
         out = [tuple(r) for r in c.execute(text(sql))]
     eng.dispose()
     return out
-
-
-def _write(path, df):
-    if path.suffix == ".parquet":
-        df.to_parquet(path, index=False)
-    elif path.suffix == ".jsonl":
-        df.to_json(path, orient="records", lines=True)
-    else:
-        df.to_csv(path, index=False)
-    return path
 
 
 def test_ensure_schema_creates_each_kinds_declared_tables(tmp_duckdb_url):
@@ -116,12 +107,12 @@ GOLD_SETS = pd.DataFrame([("t1", "sport"), ("t1", "news"), ("t2", "politics"), (
 
 
 def _base(tmp_path, url):
-    load_files(url, [_write(tmp_path / "projects.csv", pd.DataFrame({
+    load_files(url, [write_table(tmp_path / "projects.csv", pd.DataFrame({
         "project_id": ["ner", "det", "tag", "cls"], "name": ["N", "D", "T", "C"], "client": ["X"] * 4,
         "task_type": ["spans", "boxes", "multilabel", "classification"]}))])
     items = pd.DataFrame({"item_id": list(TEXTS) + ["i1", "i2", "t1", "t2", "t3", "c1"],
                           "project_id": ["ner"] * 2 + ["det"] * 2 + ["tag"] * 3 + ["cls"]})
-    load_files(url, [_write(tmp_path / "items.csv", items)])
+    load_files(url, [write_table(tmp_path / "items.csv", items)])
 
 
 @pytest.fixture
@@ -134,15 +125,15 @@ def regions(tmp_path, tmp_duckdb_url):
 def _load_regions(tmp_path, url):
     _base(tmp_path, url)
     counts = load_files(url, [
-        _write(tmp_path / "span_texts.csv", pd.DataFrame({"item_id": list(TEXTS), "text": list(TEXTS.values())})),
-        _write(tmp_path / "spans.parquet", SPANS.astype({"start": "Int64", "end": "Int64"})),
-        _write(tmp_path / "gold_spans.csv", GOLD_SPANS),
-        _write(tmp_path / "box_annotations.csv", BOXES),
-        _write(tmp_path / "box_images.csv", pd.DataFrame({"item_id": ["i1", "i2"], "image_width": [200, 200],
+        write_table(tmp_path / "span_texts.csv", pd.DataFrame({"item_id": list(TEXTS), "text": list(TEXTS.values())})),
+        write_table(tmp_path / "spans.parquet", SPANS.astype({"start": "Int64", "end": "Int64"})),
+        write_table(tmp_path / "gold_spans.csv", GOLD_SPANS),
+        write_table(tmp_path / "box_annotations.csv", BOXES),
+        write_table(tmp_path / "box_images.csv", pd.DataFrame({"item_id": ["i1", "i2"], "image_width": [200, 200],
                                                             "image_height": [100, 100]})),
-        _write(tmp_path / "gold_boxes.jsonl", GOLD_BOXES),
-        _write(tmp_path / "multilabel_annotations.csv", SETS),
-        _write(tmp_path / "gold_label_sets.csv", GOLD_SETS),
+        write_table(tmp_path / "gold_boxes.jsonl", GOLD_BOXES),
+        write_table(tmp_path / "multilabel_annotations.csv", SETS),
+        write_table(tmp_path / "gold_label_sets.csv", GOLD_SETS),
     ])
     assert counts == {"annotators": 3, "span_annotations": 9, "span_texts": 2, "gold_spans": 5,
                       "box_annotations": 7, "box_images": 2, "gold_boxes": 4, "multilabel_annotations": 9,
@@ -191,7 +182,7 @@ def _span_row(**kw):
 ])
 def test_span_refusals_name_file_row_column(regions, row, messages):
     tmp_path, url = regions
-    msg = _refused(url, [_write(tmp_path / "span_annotations_new.csv", _span_row(**row))])
+    msg = _refused(url, [write_table(tmp_path / "span_annotations_new.csv", _span_row(**row))])
     assert "span_annotations_new.csv" in msg
     for m in messages:
         assert m in msg, (m, msg)
@@ -199,13 +190,13 @@ def test_span_refusals_name_file_row_column(regions, row, messages):
 
 def test_unknown_labels_get_a_suggestion(regions):
     tmp_path, url = regions
-    load_files(url, [_write(tmp_path / "label_classes.csv", pd.DataFrame({
+    load_files(url, [write_table(tmp_path / "label_classes.csv", pd.DataFrame({
         "project_id": ["det"] * 3 + ["ner"] * 3, "label": ["car", "person", "bicycle", "PER", "LOC", "ORG"]}))])
-    msg = _refused(url, [_write(tmp_path / "box_annotations_2.csv", BOXES.assign(
+    msg = _refused(url, [write_table(tmp_path / "box_annotations_2.csv", BOXES.assign(
         annotation_id=lambda d: d.annotation_id + "x", label=["car", "Persons", "car", "car", "car", "car", "car"]))])
     assert "row 2" in msg and "column label" in msg and "'Persons' is not in project det's taxonomy" in msg
     assert "did you mean 'person'?" in msg
-    msg = _refused(url, [_write(tmp_path / "span_annotations_2.csv", _span_row(label="PERS"))])
+    msg = _refused(url, [write_table(tmp_path / "span_annotations_2.csv", _span_row(label="PERS"))])
     assert "'PERS' is not in project ner's taxonomy; did you mean 'PER'?" in msg
 
 
@@ -222,7 +213,7 @@ def test_box_refusals_name_file_row_column(regions, row, messages):
     base = {"annotation_id": "z1", "item_id": "i1", "annotator_id": "a9", "label": "car", "x": 10, "y": 10,
             "width": 50, "height": 40}
     base.update(row)
-    msg = _refused(url, [_write(tmp_path / "box_annotations_new.csv", pd.DataFrame([base]))])
+    msg = _refused(url, [write_table(tmp_path / "box_annotations_new.csv", pd.DataFrame([base]))])
     assert "box_annotations_new.csv" in msg
     for m in messages:
         assert m in msg, (m, msg)
@@ -232,7 +223,7 @@ def test_multilabel_refusals(regions):
     tmp_path, url = regions
     bad = pd.DataFrame([("n1", "t1", "a9", "news"), ("n1", "t1", "a9", "news"), ("n2", "t2", "a9", "sport"),
                         ("n2", "t2", "a9", None)], columns=["annotation_id", "item_id", "annotator_id", "label"])
-    msg = _refused(url, [_write(tmp_path / "multilabel_annotations_x.csv", bad)])
+    msg = _refused(url, [write_table(tmp_path / "multilabel_annotations_x.csv", bad)])
     assert "row 2" in msg and "'news' is twice in annotation 'n1'" in msg
     assert "row 4" in msg and "empty set" in msg
 
@@ -466,21 +457,7 @@ def test_multilabel_db_equals_file_path(regions, capsys):
 # --------------------------------------------------------------------------------------------------
 
 def _open(url, project, monkeypatch):
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    from analytics.resources import DASHBOARD_APP
-
-    monkeypatch.setenv("LABELQA_DB_URL", url)
-    monkeypatch.delenv("LABELQA_THRESHOLDS", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(DASHBOARD_APP), default_timeout=180)
-    at.query_params["project"] = project
-    at.run()
-    at.switch_page("pages/regions.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
+    at = open_dashboard_page(url, project, "regions", monkeypatch)
     assert at.title[0].value == "Regions & label sets"
     return at
 
@@ -519,9 +496,9 @@ def test_postgres_loads_refuses_and_answers_as_duckdb(tmp_path, tmp_duckdb_url, 
         d = tmp_path / ("duck" if url == tmp_duckdb_url else "pg")
         d.mkdir()
         _load_regions(d, url)
-        msg = _refused(url, [_write(d / "span_annotations_bad.csv", _span_row(text="Alica"))])
+        msg = _refused(url, [write_table(d / "span_annotations_bad.csv", _span_row(text="Alica"))])
         assert "'Alica' does not match the offsets 0-5" in msg
-        msg = _refused(url, [_write(d / "box_annotations_bad.csv", pd.DataFrame([{
+        msg = _refused(url, [write_table(d / "box_annotations_bad.csv", pd.DataFrame([{
             "annotation_id": "z1", "item_id": "i1", "annotator_id": "a9", "label": "car", "x": 190, "y": 10,
             "width": 50, "height": 40}]))])
         assert "x + width = 240 > image_width 200" in msg
@@ -546,7 +523,7 @@ def test_cli_load_exit_codes(regions, capsys):
     assert main(["load", "--db", url, "--project", "det", str(p)]) == 0
     out = capsys.readouterr().out
     assert "Label Studio (boxes)" in out and "box_annotations" in out
-    f = _write(d / "span_annotations_cli.csv", _span_row(start=7, end=3, text=None))
+    f = write_table(d / "span_annotations_cli.csv", _span_row(start=7, end=3, text=None))
     assert main(["load", "--db", url, str(f)]) == 2
     err = capsys.readouterr().err
     assert "span_annotations_cli.csv row 1 column end (-> span_end): end 3 <= start 7" in err

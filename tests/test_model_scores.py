@@ -6,26 +6,17 @@ from sqlalchemy import text
 
 from analytics.db import make_engine
 from analytics.io.ingest import IngestError, load_files
-
-
-def _write(path, df):
-    if path.suffix == ".parquet":
-        df.to_parquet(path, index=False)
-    elif path.suffix == ".jsonl":
-        df.to_json(path, orient="records", lines=True)
-    else:
-        df.to_csv(path, index=False)
-    return path
+from dbutil import write_table
 
 
 @pytest.fixture
 def base(tmp_path, tmp_duckdb_url):
     """A project p with classes a, b, c, items i1..i4, a run r1."""
     files = [
-        _write(tmp_path / "projects.csv", pd.DataFrame({"project_id": ["p"], "name": ["P"], "client": ["C"]})),
-        _write(tmp_path / "label_classes.csv", pd.DataFrame({"project_id": "p", "label": ["a", "b", "c"]})),
-        _write(tmp_path / "items.csv", pd.DataFrame({"item_id": [f"i{k}" for k in range(1, 5)], "project_id": "p"})),
-        _write(tmp_path / "model_runs.csv", pd.DataFrame({"run_id": ["r1"], "project_id": ["p"]})),
+        write_table(tmp_path / "projects.csv", pd.DataFrame({"project_id": ["p"], "name": ["P"], "client": ["C"]})),
+        write_table(tmp_path / "label_classes.csv", pd.DataFrame({"project_id": "p", "label": ["a", "b", "c"]})),
+        write_table(tmp_path / "items.csv", pd.DataFrame({"item_id": [f"i{k}" for k in range(1, 5)], "project_id": "p"})),
+        write_table(tmp_path / "model_runs.csv", pd.DataFrame({"run_id": ["r1"], "project_id": ["p"]})),
     ]
     load_files(tmp_duckdb_url, files)
     return tmp_path, tmp_duckdb_url
@@ -42,7 +33,7 @@ def _scores(url):
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
 def test_long_top_k(base, suffix):
     d, url = base
-    f = _write(d / f"model_scores{suffix}", pd.DataFrame({
+    f = write_table(d / f"model_scores{suffix}", pd.DataFrame({
         "run_id": "r1", "item_id": ["i1", "i1", "i2"], "label": ["a", "b", "c"], "score": [0.7, 0.2, 0.95]}))
     assert load_files(url, [f]) == {"model_scores": 3}
     assert _scores(url) == [("r1", "i1", "a", 0.7), ("r1", "i1", "b", 0.2), ("r1", "i2", "c", 0.95)]
@@ -52,7 +43,7 @@ def test_long_top_k(base, suffix):
 def test_wide_layout_becomes_long_rows(base, suffix):
     d, url = base
     # the file name says nothing: the prob_<label> columns decide the table
-    f = _write(d / f"scores{suffix}", pd.DataFrame({
+    f = write_table(d / f"scores{suffix}", pd.DataFrame({
         "run_id": "r1", "item_id": ["i1", "i2"], "prob_a": [0.5, 0.0], "prob_b": [0.25, 0.1], "prob_c": [0.25, 0.9]}))
     assert load_files(url, [f]) == {"model_scores": 6}
     assert _scores(url) == [("r1", "i1", "a", 0.5), ("r1", "i1", "b", 0.25), ("r1", "i1", "c", 0.25),
@@ -68,7 +59,7 @@ def _refused(url, files):
 
 def test_wide_errors_name_file_row_and_column(base):
     d, url = base
-    f = _write(d / "scores.csv", pd.DataFrame({
+    f = write_table(d / "scores.csv", pd.DataFrame({
         "run_id": "r1", "item_id": ["i1", "i2", "i3"], "prob_a": ["0.5", "x", "0.2"], "prob_b": ["0.5", "0.5", "1.8"]}))
     msg = _refused(url, [f])
     assert "file " + str(f) + " row 2 (prob_a) column score: 'x' is not a number" in msg
@@ -77,7 +68,7 @@ def test_wide_errors_name_file_row_and_column(base):
 
 def test_wide_row_must_sum_to_one(base):
     d, url = base
-    f = _write(d / "scores.csv", pd.DataFrame({"run_id": "r1", "item_id": ["i1", "i2"],
+    f = write_table(d / "scores.csv", pd.DataFrame({"run_id": "r1", "item_id": ["i1", "i2"],
                                                 "prob_a": [0.5, 0.5], "prob_b": [0.5, 0.2], "prob_c": [0.0, 0.0]}))
     msg = _refused(url, [f])
     assert "row 2 column prob_<label>: the scores of run 'r1' item 'i2' sum to 0.7, not 1" in msg
@@ -85,8 +76,8 @@ def test_wide_row_must_sum_to_one(base):
 
 def test_long_sum_over_one_refused_and_good_file_not_loaded(base):
     d, url = base
-    good = _write(d / "model_scores_ok.csv", pd.DataFrame({"run_id": "r1", "item_id": ["i3"], "label": ["a"], "score": [1.0]}))
-    bad = _write(d / "model_scores.csv", pd.DataFrame({
+    good = write_table(d / "model_scores_ok.csv", pd.DataFrame({"run_id": "r1", "item_id": ["i3"], "label": ["a"], "score": [1.0]}))
+    bad = write_table(d / "model_scores.csv", pd.DataFrame({
         "run_id": "r1", "item_id": ["i1", "i2", "i1"], "label": ["a", "a", "b"], "score": [0.6, 0.3, 0.6]}))
     msg = _refused(url, [good, bad])
     assert "row 1 column score: the scores of run 'r1' item 'i1' sum to 1.2, more than 1" in msg
@@ -94,7 +85,7 @@ def test_long_sum_over_one_refused_and_good_file_not_loaded(base):
 
 def test_database_checks(base):
     d, url = base
-    f = _write(d / "model_scores.csv", pd.DataFrame({
+    f = write_table(d / "model_scores.csv", pd.DataFrame({
         "run_id": ["r1", "r9", "r1", "r1", "r1"], "item_id": ["i1", "i1", "i9", "i2", "i2"],
         "label": ["a", "a", "a", "bb", "bb"], "score": [0.5, 0.5, 0.5, 0.1, 0.1]}))
     msg = _refused(url, [f])
@@ -106,7 +97,7 @@ def test_database_checks(base):
 
 def test_duplicate_class_columns(base):
     d, url = base
-    f = _write(d / "scores.parquet", pd.DataFrame({"run_id": "r1", "item_id": ["i1"], "prob_a": [0.5], " prob_a": [0.5]}))
+    f = write_table(d / "scores.parquet", pd.DataFrame({"run_id": "r1", "item_id": ["i1"], "prob_a": [0.5], " prob_a": [0.5]}))
     assert "two columns name the class 'a'" in _refused(url, [f])
 
 

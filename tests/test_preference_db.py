@@ -40,16 +40,7 @@ import pytest  # noqa: E402
 
 from analytics.cli import main  # noqa: E402
 from analytics.io.ingest import IngestError, load_files  # noqa: E402
-
-
-def _write(path, df):
-    if path.suffix == ".parquet":
-        df.to_parquet(path, index=False)
-    elif path.suffix == ".jsonl":
-        df.to_json(path, orient="records", lines=True)
-    else:
-        df.to_csv(path, index=False)
-    return path
+from dbutil import open_dashboard_page, write_table  # noqa: E402
 
 
 def _rows(url, sql):
@@ -63,14 +54,14 @@ def _rows(url, sql):
 @pytest.fixture
 def pref(tmp_path, tmp_duckdb_url):
     """A preference project pp (and a classification project cc) with two pairs and three judgments."""
-    load_files(tmp_duckdb_url, [_write(tmp_path / "projects.csv", pd.DataFrame({
+    load_files(tmp_duckdb_url, [write_table(tmp_path / "projects.csv", pd.DataFrame({
         "project_id": ["pp", "cc", "dd"], "name": ["P", "C", "D"], "client": ["X", "Y", "Z"],
         "task_type": ["preference", "classification", "preference"]}))])
     files = [
-        _write(tmp_path / "pairs.csv", pd.DataFrame({"pair_id": ["p1", "p2"], "response_a": ["m1", "m2"],
+        write_table(tmp_path / "pairs.csv", pd.DataFrame({"pair_id": ["p1", "p2"], "response_a": ["m1", "m2"],
                                                       "response_b": ["m2", "m3"], "text_a": ["hello", "x y"],
                                                       "text_b": ["hi there", "z"], "category": ["qa", "code"]})),
-        _write(tmp_path / "judgments.parquet", pd.DataFrame({
+        write_table(tmp_path / "judgments.parquet", pd.DataFrame({
             "pair_id": ["p1", "p1", "p2"], "worker": ["u1", "u2", "u1"], "choice": ["a", "tie", "b"],
             "shown_first": ["a", "b", "a"], "dimension": ["helpfulness", "helpfulness", None],
             "created_at": ["2026-06-01 10:00:00"] * 3})),
@@ -372,21 +363,7 @@ def test_deviation_interval():
 # --------------------------------------------------------------------------------------------------
 
 def _open(url, project, monkeypatch):
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    from analytics.resources import DASHBOARD_APP
-
-    monkeypatch.setenv("LABELQA_DB_URL", url)
-    monkeypatch.delenv("LABELQA_THRESHOLDS", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(DASHBOARD_APP), default_timeout=180)
-    at.query_params["project"] = project
-    at.run()
-    at.switch_page("pages/preference.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
+    at = open_dashboard_page(url, project, "preference", monkeypatch)
     assert at.title[0].value == "Preference judgments"
     return at
 
