@@ -68,11 +68,11 @@ k[0].metric("Labels delivered", f"{rep.n_annotations:,}")
 k[0].caption(f"on {rep.n_items:,} items by {rep.n_annotators} annotators")
 a = rep.accuracy
 k[1].metric("Accuracy", fmt_pct(a.value) if a.defined else "–")
-k[1].caption(f"95% CI {fmt_ci(a.ci_low, a.ci_high, pct=True)}; {fmt_n(a.n)} labels checked" if a.defined else
+k[1].caption(f"{fmt_ci(a.ci_low, a.ci_high, pct=True)}; {fmt_n(a.n)} labels checked" if a.defined else
              f"Not measured: {md(a.reason)}")
 g = rep.agreement
 k[2].metric("Agreement (α)", fmt_num(g.value) if g.defined else "–")
-k[2].caption(f"95% CI {fmt_ci(g.ci_low, g.ci_high)}; {fmt_n(g.n_items or g.n)} items labelled twice or more"
+k[2].caption(f"{fmt_ci(g.ci_low, g.ci_high)}; {fmt_n(g.n_items or g.n)} items labelled twice or more"
              if g.defined else f"Not measured: {md(g.reason)}")
 k[3].metric("Items checked by QA", f"{rep.items_checked:,}")
 k[3].caption(f"{fmt_pct(rep.qa_rate)} of {rep.n_items:,} items")
