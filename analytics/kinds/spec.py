@@ -27,6 +27,12 @@ Fields (every one optional except ``name`` and ``title``):
     CLI sub-command name -> module exposing ``add_parser(sub)`` and ``run(args)``.
 ``rules``
     ``"module:function"`` returning the kind's quality checks for a scope (the quality layer calls it).
+``demo``
+    ``"module:function"`` called by ``labelqa demo`` after the classification projects are written, as
+    ``fn(write, seed, progress)``: ``write(table, pyarrow.Table)`` appends rows to a canonical or kind table in
+    the demo's one transaction; the function adds the kind's own project(s) with their planted truths. It must
+    draw from its own ``numpy.random.default_rng([seed, <kind-specific constant>])`` so the classification
+    projects stay identical whatever kinds are registered.
 ``pages``
     Dashboard pages: :class:`PageSpec` with a file relative to the dashboard root (``pages/<kind>/x.py``).
 """
@@ -62,12 +68,13 @@ class KindSpec:
     metrics: Mapping[str, str] = field(default_factory=dict)
     commands: Mapping[str, str] = field(default_factory=dict)
     rules: str | None = None
+    demo: str | None = None
     pages: tuple[PageSpec, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or self.name != self.name.lower():
             raise ValueError(f"kind name must be a lower-case identifier, got {self.name!r}")
-        for ref in (self.validate, self.rules, *self.readers.values(), *self.metrics.values()):
+        for ref in (self.validate, self.rules, self.demo, *self.readers.values(), *self.metrics.values()):
             if ref is not None and ":" not in ref:
                 raise ValueError(f"kind {self.name}: {ref!r} is not a 'module:attr' reference")
 

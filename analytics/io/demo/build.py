@@ -9,6 +9,7 @@ from typing import Any, Callable
 import numpy as np
 import pyarrow as pa
 
+from analytics import kinds
 from analytics.db import create_indexes, ensure_schema, is_duckdb, make_engine, table_counts
 from analytics.io.demo.projects import _params, _PROJECT_SPECS
 from analytics.io.demo.scenario import _CHUNK_TABLES, DEFAULT_ANNOTATIONS, ITEMS_PER_CHUNK, N_BATCHES
@@ -110,3 +111,7 @@ def _generate(sink: Any, n_annotations: int, seed: int, progress: Callable[[str]
     mrng = np.random.default_rng([seed, 2])
     for j, p in enumerate(_PROJECT_SPECS):
         _runs(mrng, p, params[j], accs[j], seed, sink.write)
+    for kind in kinds.all_kinds():  # each kind's own demo project(s), from its own random stream
+        if kind.demo:
+            progress(f"demo: {kind.name} project")
+            kinds.resolve(kind.demo)(sink.write, seed, progress)

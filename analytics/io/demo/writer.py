@@ -57,6 +57,12 @@ def _table(name: str, cols: Mapping[str, Any]) -> pa.Table:
     return pa.table({c: cols[c] for c in _COLUMNS[name]})
 
 
+def _columns(name: str, tbl: pa.Table) -> tuple[str, ...]:
+    """Columns written to ``name``: the demo's fixed order for the classification tables, the Arrow table's own
+    columns for a kind's tables (a kind demo builds them in its table's column order)."""
+    return _COLUMNS.get(name) or tuple(tbl.column_names)
+
+
 class _DuckSink:
     def __init__(self, url: str):
         import duckdb
@@ -70,7 +76,7 @@ class _DuckSink:
     def write(self, name: str, tbl: pa.Table) -> None:
         if tbl.num_rows == 0:
             return
-        cols = ", ".join(_COLUMNS[name])
+        cols = ", ".join(_columns(name, tbl))
         self.con.register("_labelqa_chunk", tbl)
         try:
             self.con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _labelqa_chunk")
@@ -98,7 +104,7 @@ class _PgSink:
 
         buf = io.BytesIO()
         pcsv.write_csv(tbl, buf, write_options=pcsv.WriteOptions(include_header=False))
-        cols = ", ".join(_COLUMNS[name])
+        cols = ", ".join(_columns(name, tbl))
         with self.con.cursor() as cur:
             with cur.copy(f"COPY {name} ({cols}) FROM STDIN (FORMAT csv)") as cp:
                 cp.write(buf.getvalue())
@@ -122,7 +128,7 @@ class _GenericSink:
     def write(self, name: str, tbl: pa.Table) -> None:
         from sqlalchemy import text
 
-        cols = _COLUMNS[name]
+        cols = _columns(name, tbl)
         stmt = text(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})")
         for batch in tbl.to_batches(max_chunksize=20_000):
             self.con.execute(stmt, batch.to_pylist())
