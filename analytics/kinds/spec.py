@@ -26,7 +26,10 @@ Fields (every one optional except ``name`` and ``title``):
 ``commands``
     CLI sub-command name -> module exposing ``add_parser(sub)`` and ``run(args)``.
 ``rules``
-    ``"module:function"`` returning the kind's quality checks for a scope (the quality layer calls it).
+    ``"module:function"`` the quality layer calls for a project of this kind, as
+    ``fn(connection, project_id, scope, thresholds) -> analytics.quality.Evaluation`` (``scope``: the
+    ``ScopeRequest`` asked for, or None for the whole project). The gate, the overview and the reports read that
+    one evaluation. ``None`` for the default kind, which :mod:`analytics.quality.evaluation` judges itself.
 ``demo``
     ``"module:function"`` called by ``labelqa demo`` after the classification projects are written, as
     ``fn(write, seed, progress)``: ``write(table, pyarrow.Table)`` appends rows to a canonical or kind table in

@@ -51,12 +51,13 @@ import datetime as dt
 
 from sqlalchemy.engine import Connection, Engine
 
+from analytics import kinds
 from analytics.db import query_df
 from analytics.filters import Filters
 from analytics.metrics.results import NoData
 from analytics.quality import rules
 from analytics.quality.checks import Check, Evaluation, Scope, Window, _Builder
-from analytics.quality.scope import class_tiers, project_batches, resolve_scope
+from analytics.quality.scope import class_tiers, project_batches, project_row, resolve_scope
 from analytics.quality.config import Thresholds, load_thresholds
 
 __all__ = ["ScopeRequest", "evaluate", "headline_accuracy", "window_of", "FINDINGS_WEEKS", "WINDOW_WEEKS"]
@@ -107,6 +108,12 @@ def evaluate(engine: Engine | Connection, project: str, scope: ScopeRequest | Sc
     if isinstance(engine, Engine):  # one connection for all queries (a DuckDB connect costs ~50 ms)
         with engine.connect() as con:
             return evaluate(con, project, scope, th, findings=findings)
+    kind = _project_kind(engine, project)
+    if kind.name != kinds.DEFAULT_KIND:  # the kind's own rules (KindSpec.rules) judge its projects
+        if not kind.rules:
+            raise NoData(f"project {project!r} is a {kind.title.lower()} project; that kind declares no quality "
+                         "rules yet")
+        return kinds.resolve(kind.rules)(engine, project, scope, th)
     if not isinstance(scope, Scope):
         req = scope or ScopeRequest()
         scope = resolve_scope(engine, project, req.batch_id, req.since, req.until, base=req.filters)
@@ -134,6 +141,18 @@ def evaluate(engine: Engine | Connection, project: str, scope: ScopeRequest | Sc
                       thresholds_path=str(th.path) if th.path else None, period=period,
                       accuracy=headline, pooled_accuracy=pooled,
                       findings=_label_errors(engine, scope) if findings else [])
+
+
+def _project_kind(engine: Connection, project: str) -> kinds.KindSpec:
+    """The registered kind of ``projects.task_type`` (classification when empty; ``ValueError`` for an unknown
+    project or a task type no kind declares)."""
+    row = project_row(engine, project)  # ValueError naming the known projects
+    task = row.get("task_type")
+    name = kinds.DEFAULT_KIND if task is None or task != task or str(task).strip() == "" else str(task)
+    try:
+        return kinds.get(name)
+    except KeyError as exc:
+        raise ValueError(f"project {project!r} has task_type {name!r}, which no annotation kind declares") from exc
 
 
 def _label_errors(engine: Connection, scope: Scope) -> list[Check]:

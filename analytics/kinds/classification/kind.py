@@ -31,7 +31,7 @@ KIND = KindSpec(
         "consensus": "analytics.commands.consensus",
         "label-errors": "analytics.commands.label_errors",
     },
-    rules="analytics.gate:evaluate_gate",
+    rules=None,  # judged by the quality layer itself (analytics.quality.evaluation), the default kind
     pages=(
         PageSpec("overview", _P + "overview.py", "Weekly overview", ":material/dashboard:", "overview"),
         PageSpec("accuracy", _P + "accuracy.py", "Stratified accuracy", ":material/target:", "accuracy"),

@@ -50,7 +50,7 @@ KIND = KindSpec(
         "report": _M + "report:preference_report",
     },
     commands={"preference": _M + "cli"},
-    rules=_M + "rules:checks",  # position / length bias, tie rate, agreement, cycles judged per dimension
+    rules=_M + "rules:evaluate",  # position / length bias, tie rate, agreement, cycles judged per dimension
     # one page; it draws for projects of task_type 'preference' and says why it is empty for any other
     pages=(PageSpec("preference", "pages/preference.py", "Preference judgments", ":material/compare_arrows:",
                     "preference"),),

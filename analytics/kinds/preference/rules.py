@@ -115,3 +115,12 @@ def checks(engine, project_id: str, thresholds: Thresholds | None = None,
         b.add("preference_cycle_rate", f"dimension {g}", row.cycle_rate, n=row.triads, kind="proportion",
               note=f"{int(row.cyclic_triads)} cyclic of {int(row.triads)} decided triads", reason=_why(row.reason))
     return b.checks
+
+
+def evaluate(con, project_id: str, scope=None, thresholds: Thresholds | None = None):
+    """``KindSpec.rules`` of the kind: the quality layer's ``Evaluation`` of a preference project (every check of
+    :func:`checks`; a date range or batch scope is not narrowed yet: the whole project is judged)."""
+    from analytics.quality.checks import Evaluation
+
+    return Evaluation(project_id=project_id, scope="whole project", checks=checks(con, project_id, thresholds),
+                      thresholds_path=str(thresholds.path) if thresholds is not None and thresholds.path else None)
