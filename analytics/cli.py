@@ -23,7 +23,7 @@ __all__ = ["main", "UsageError", "COMMANDS", "command_modules"]
 
 # Core commands (not tied to one annotation kind). Order of `labelqa --help`: these, then the kinds' commands
 # inserted before "gate".
-CORE = ("demo", "load", "info", "dashboard", "gate", "report")
+CORE = ("demo", "load", "info", "dashboard", "gate", "report", "verify")
 
 
 class UsageError(Exception):

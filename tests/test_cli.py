@@ -77,7 +77,8 @@ def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 
 # ------------------------------------------------------------------------------------------ help and exit codes
-CORE_COMMANDS = {"demo", "load", "info", "dashboard", "agreement", "accuracy", "consensus", "gate", "report"}
+CORE_COMMANDS = {"demo", "load", "info", "dashboard", "agreement", "accuracy", "consensus", "gate", "report",
+                 "verify"}
 
 
 def test_command_registry_has_the_documented_commands():

@@ -47,6 +47,7 @@ def _bad_databases(tmp_path):
 COMMANDS = {
     "gate": ["gate", "--project", "streetscene"],
     "info": ["info"],
+    "verify": ["verify"],
     "report weekly": ["report", "weekly", "--project", "streetscene", "--week", "2026-W47", "--out", "OUT"],
     "report delivery": ["report", "delivery", "--project", "streetscene", "--batch", "b", "--out", "OUT"],
 }
