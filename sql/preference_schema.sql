@@ -26,5 +26,16 @@ CREATE TABLE IF NOT EXISTS preference_judgments (
     created_at    TIMESTAMP,
     strength      INTEGER,               -- graded verdict: negative favours a, positive b, 0 = tie
     duration_s    DOUBLE PRECISION,
-    rationale     VARCHAR
+    rationale     VARCHAR,
+    batch_id      VARCHAR                -- the delivery batch (batches.batch_id of the project), optional
+)
+;
+-- Gold pairs: the expert-adjudicated verdict on a pair on one dimension (the classification gold_labels' twin).
+CREATE TABLE IF NOT EXISTS preference_gold (
+    pair_id     VARCHAR NOT NULL,
+    choice      VARCHAR NOT NULL,        -- a | b | tie
+    dimension   VARCHAR NOT NULL DEFAULT 'overall',
+    source      VARCHAR,                 -- who adjudicated (expert panel, ...)
+    created_at  TIMESTAMP,
+    PRIMARY KEY (pair_id, dimension)
 )

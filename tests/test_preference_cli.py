@@ -67,8 +67,10 @@ def test_the_kind_is_registered_and_its_columns_are_the_declared_shapes():
     cols = k.table_columns()
     assert tuple(cols["preference_judgments"]) == shapes.JUDGMENT_COLUMNS + shapes.JUDGMENT_OPTIONAL
     assert tuple(cols["preference_pairs"]) == shapes.PAIR_COLUMNS + shapes.PAIR_OPTIONAL
+    assert tuple(cols["preference_gold"]) == shapes.GOLD_COLUMNS + shapes.GOLD_OPTIONAL
     req = k.required_columns()
-    assert req == {"preference_judgments": shapes.JUDGMENT_COLUMNS, "preference_pairs": shapes.PAIR_COLUMNS}
+    assert req == {"preference_judgments": shapes.JUDGMENT_COLUMNS, "preference_pairs": shapes.PAIR_COLUMNS,
+                   "preference_gold": shapes.GOLD_COLUMNS}
     from analytics.kinds.preference.agreement import agreement
     from analytics.kinds.preference.signal import tie_rate
 

@@ -23,7 +23,7 @@ def test_ensure_schema_creates_the_declared_tables(tmp_duckdb_url):
     ensure_schema(eng)  # idempotent
     duck = {"VARCHAR": "VARCHAR", "INTEGER": "INTEGER", "DOUBLE PRECISION": "DOUBLE", "TIMESTAMP": "TIMESTAMP"}
     declared = kinds.get("preference").table_columns()
-    assert set(declared) == {"preference_pairs", "preference_judgments"}
+    assert set(declared) == {"preference_pairs", "preference_judgments", "preference_gold"}
     for table, cols in declared.items():
         assert _columns(eng, table) == {c: duck[t] for c, t in cols.items()}
     eng.dispose()

@@ -33,11 +33,11 @@ BY_CHOICES = (None, "dimension", "annotator", "week", "category")
 
 
 def _params(project_id: str, by: str | None, dimension: str | None, date_from: dt.date | None,
-            date_to: dt.date | None, team: str | None) -> dict:
+            date_to: dt.date | None, team: str | None, batch_id: str | None = None) -> dict:
     if by not in BY_CHOICES:
         raise ValueError(f"unknown by {by!r}; choose one of {', '.join(b for b in BY_CHOICES if b)} (or None)")
     return {"project_id": project_id, "by": by or "none", "dimension": dimension, "date_from": date_from,
-            "date_to": date_to, "team": team}
+            "date_to": date_to, "team": team, "batch_id": batch_id}
 
 
 def _keys(grp: pd.Series, by: str | None) -> pd.DataFrame:
@@ -49,10 +49,10 @@ def _keys(grp: pd.Series, by: str | None) -> pd.DataFrame:
 
 def agreement_from_db(engine, project_id: str, by: str | None = None, dimension: str | None = None,
                       date_from=None, date_to=None, team=None, metrics=ag.AGREEMENT_METRICS, n_boot: int = 1000,
-                      seed: int = 0) -> pd.DataFrame:
+                      seed: int = 0, batch_id=None) -> pd.DataFrame:
     """Agreement per group from ``sql/preference_agreement_stats.sql``: the long frame of
     :func:`analytics.kinds.preference.agreement.agreement_from_stats` (``group`` column with ``by``)."""
-    params = _params(project_id, by, dimension, date_from, date_to, team)
+    params = _params(project_id, by, dimension, date_from, date_to, team, batch_id)
     df = query_df(engine, "preference_agreement_stats", **params)
     if by is not None:
         df = df[df["grp"].notna()]
@@ -68,9 +68,10 @@ def agreement_from_db(engine, project_id: str, by: str | None = None, dimension:
 
 
 def group_counts_from_db(engine, project_id: str, by: str | None = None, dimension: str | None = None,
-                         date_from=None, date_to=None, team=None) -> pd.DataFrame:
+                         date_from=None, date_to=None, team=None, batch_id=None) -> pd.DataFrame:
     """``sql/preference_group_counts.sql``: one row a group (``group`` column with ``by``; NULL groups dropped)."""
-    df = query_df(engine, "preference_group_counts", **_params(project_id, by, dimension, date_from, date_to, team))
+    df = query_df(engine, "preference_group_counts",
+                  **_params(project_id, by, dimension, date_from, date_to, team, batch_id))
     if by is None:
         df = df.drop(columns="grp")
         if df.empty:
@@ -112,9 +113,10 @@ def length_bias_from_db(engine, project_id: str, by: str | None = None, counts: 
 
 
 def object_votes_from_db(engine, project_id: str, by: str | None = None, dimension: str | None = None,
-                         date_from=None, date_to=None, team=None) -> pd.DataFrame:
+                         date_from=None, date_to=None, team=None, batch_id=None) -> pd.DataFrame:
     """``sql/preference_object_votes.sql`` with ``bucket`` as the 0..63 rank and ``group`` (with ``by``)."""
-    df = query_df(engine, "preference_object_votes", **_params(project_id, by, dimension, date_from, date_to, team))
+    df = query_df(engine, "preference_object_votes",
+                  **_params(project_id, by, dimension, date_from, date_to, team, batch_id))
     df["bucket"] = np.searchsorted(_BUCKET_IDS, df["bucket"].to_numpy(dtype=np.int64))
     if by is None:
         return df.drop(columns="grp")

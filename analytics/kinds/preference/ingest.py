@@ -13,6 +13,9 @@ columns: ``pair_id, annotator_id, choice`` is a judgments file, ``pair_id`` + pa
   **Position:** a project whose judgments record which response was shown first (any judgment of the project's
   pairs in the database or in this load has ``shown_first``) requires it on every judgment. Every judge named
   becomes an annotator if new. With ``--project``, a judged pair must belong to it.
+- **gold pairs** ``preference_gold``: ``pair_id`` of a known pair, ``choice`` one of ``a, b, tie`` (the
+  expert-adjudicated verdict), ``dimension`` (default ``overall``); one row per (pair, dimension).
+  Judgments may name a ``batch_id`` of the database's ``batches`` (the gate's ``--batch`` scope).
 - **DPO/TRL JSON Lines** (one object per line with ``prompt, chosen, rejected``; optional ``id`` or ``pair_id``,
   ``annotator_id``, ``dimension``, ``prompt_id``, ``category``, ``project_id``, ``created_at``): one pair per line
   (``chosen`` -> ``text_a``, ``rejected`` -> ``text_b``, ``pair_id`` = ``id`` or the line number) and one
@@ -35,7 +38,7 @@ from analytics.kinds.preference.shapes import CHOICES, DEFAULT_DIMENSION
 
 __all__ = ["RULES", "PAIRS", "JUDGMENTS", "DPO_ANNOTATOR", "row_checks", "load_checks", "read_dpo"]
 
-PAIRS, JUDGMENTS = "preference_pairs", "preference_judgments"
+PAIRS, JUDGMENTS, GOLD = "preference_pairs", "preference_judgments", "preference_gold"
 DPO_ANNOTATOR = "source"
 
 
@@ -184,13 +187,16 @@ def read_dpo(mem, src, table, project, mapping, problems):
 
 
 RULES = KindRules(
-    required={PAIRS: ("pair_id", "project_id"), JUDGMENTS: ("pair_id", "annotator_id", "choice")},
-    primary_keys={PAIRS: ("pair_id",)},
+    required={PAIRS: ("pair_id", "project_id"), JUDGMENTS: ("pair_id", "annotator_id", "choice"),
+              GOLD: ("pair_id", "choice")},
+    primary_keys={PAIRS: ("pair_id",), GOLD: ("pair_id", "dimension")},
     references=((PAIRS, "project_id", "projects", "project_id", "project"),
-                (JUDGMENTS, "pair_id", PAIRS, "pair_id", "pair")),
-    allowed={(JUDGMENTS, "choice"): CHOICES, (JUDGMENTS, "shown_first"): ("a", "b")},
+                (JUDGMENTS, "pair_id", PAIRS, "pair_id", "pair"),
+                (JUDGMENTS, "batch_id", "batches", "batch_id", "batch"),
+                (GOLD, "pair_id", PAIRS, "pair_id", "pair")),
+    allowed={(JUDGMENTS, "choice"): CHOICES, (JUDGMENTS, "shown_first"): ("a", "b"), (GOLD, "choice"): CHOICES},
     non_negative=frozenset({(JUDGMENTS, "duration_s"), (PAIRS, "len_a"), (PAIRS, "len_b")}),
-    defaults={(JUDGMENTS, "dimension"): DEFAULT_DIMENSION},
+    defaults={(JUDGMENTS, "dimension"): DEFAULT_DIMENSION, (GOLD, "dimension"): DEFAULT_DIMENSION},
     annotators=(JUDGMENTS,),
     row_checks=row_checks,
     load_checks=load_checks,

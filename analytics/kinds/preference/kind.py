@@ -23,10 +23,12 @@ KIND = KindSpec(
         },
         "preference_judgments": {
             "pair_id": _V, "annotator_id": _V, "choice": _V, "dimension": _V, "shown_first": _V,
-            "created_at": _T, "strength": _I, "duration_s": _D, "rationale": _V,
+            "created_at": _T, "strength": _I, "duration_s": _D, "rationale": _V, "batch_id": _V,
         },
+        "preference_gold": {"pair_id": _V, "choice": _V, "dimension": _V, "source": _V, "created_at": _T},
     },
-    required={"preference_pairs": ("pair_id",), "preference_judgments": ("pair_id", "annotator_id", "choice")},
+    required={"preference_pairs": ("pair_id",), "preference_judgments": ("pair_id", "annotator_id", "choice"),
+              "preference_gold": ("pair_id", "choice")},
     schema="preference_schema",   # sql/preference_schema.sql, run by analytics.db.ensure_schema
     queries="",                   # sql/preference_*.sql (top level, so tests/test_dialects.py transpiles them)
     validate=_M + "ingest:RULES",  # labelqa load: keys, references, checks, the DPO/TRL shape
@@ -50,7 +52,8 @@ KIND = KindSpec(
         "report": _M + "report:preference_report",
     },
     commands={"preference": _M + "cli"},
-    rules=_M + "rules:evaluate",  # position / length bias, tie rate, agreement, cycles judged per dimension
+    rules=_M + "rules:evaluate",
+    demo=_M + "demo:write_demo",  # labelqa demo: project assistant_prefs with six planted truths  # position / length bias, tie rate, agreement, cycles judged per dimension
     # one page; it draws for projects of task_type 'preference' and says why it is empty for any other
     pages=(PageSpec("preference", "pages/preference.py", "Preference judgments", ":material/compare_arrows:",
                     "preference"),),

@@ -15,6 +15,7 @@ column          required meaning
                          0 = tie (e.g. -3..3); its sign must match ``choice``
 ``duration_s``  no       seconds spent, >= 0
 ``rationale``   no       free text
+``batch_id``    no       the delivery batch of the verdict (``batches.batch_id``; the gate's ``--batch`` scope)
 =============== ======== ==================================================================================
 
 **Pairs** (one row per pair)
@@ -23,6 +24,9 @@ column          required meaning
 e.g. model names), ``len_a, len_b`` (lengths; from ``text_a, text_b`` in characters when not given),
 ``text_a, text_b``, ``category``, ``project_id`` (the database's project of the pair; ``labelqa load`` fills it
 from ``--project``).
+
+**Gold pairs** (``preference_gold``, one row per pair and dimension): ``pair_id``, ``choice`` (a, b, tie: the
+expert-adjudicated verdict), optional ``dimension`` (``overall``), ``source``, ``created_at``.
 
 ``check_judgments`` / ``check_pairs`` return a normalised copy (text ids, lower-case choices) and raise
 ``ValueError`` naming the row (1 = first data row) and the column of the first offending value.
@@ -40,6 +44,8 @@ __all__ = [
     "JUDGMENT_OPTIONAL",
     "PAIR_COLUMNS",
     "PAIR_OPTIONAL",
+    "GOLD_COLUMNS",
+    "GOLD_OPTIONAL",
     "DEFAULT_DIMENSION",
     "check_judgments",
     "check_pairs",
@@ -47,7 +53,9 @@ __all__ = [
 
 CHOICES = ("a", "b", "tie")
 JUDGMENT_COLUMNS = ("pair_id", "annotator_id", "choice")
-JUDGMENT_OPTIONAL = ("dimension", "shown_first", "created_at", "strength", "duration_s", "rationale")
+JUDGMENT_OPTIONAL = ("dimension", "shown_first", "created_at", "strength", "duration_s", "rationale", "batch_id")
+GOLD_COLUMNS = ("pair_id", "choice")
+GOLD_OPTIONAL = ("dimension", "source", "created_at")
 PAIR_COLUMNS = ("pair_id",)
 PAIR_OPTIONAL = ("prompt_id", "prompt", "response_a", "response_b", "len_a", "len_b", "text_a", "text_b",
                  "category", "project_id")
