@@ -1,7 +1,7 @@
 -- Seeded QA sample candidates per (class, flag) stratum (see _qa_strata_items.sql): the stratum's items in a
 -- pseudo-random order fixed by md5(item_id || :seed_text), already-checked items left out unless
 -- :include_checked = 1, ranks <= :max_n only, each with its item attributes (one row per attribute; NULL key
--- when the item has none). The caller keeps, per stratum, the first n of the plan.
+-- when the item has none; the leakage fingerprints content_hash, near_dup_key, group_id are not attributes). The caller keeps, per stratum, the first n of the plan.
 -- Columns: item_id, label, flag, has_gold, reviewed, rk, attr_key, attr_value.
 WITH
 -- @include qa_strata_items
@@ -16,6 +16,6 @@ WITH
 SELECT o.item_id, o.label, o.flag, o.has_gold, o.reviewed, CAST(o.rk AS BIGINT) AS rk,
        ia.key AS attr_key, ia.value AS attr_value
 FROM ordered o
-LEFT JOIN item_attributes ia ON ia.item_id = o.item_id
+LEFT JOIN item_attributes ia ON ia.item_id = o.item_id AND ia.key NOT IN ('content_hash', 'near_dup_key', 'group_id')
 WHERE o.rk <= CAST(:max_n AS BIGINT)
 ORDER BY o.label, o.flag, o.rk, ia.key

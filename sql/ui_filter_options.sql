@@ -1,6 +1,8 @@
 -- Dashboard: values the sidebar and page pickers offer for one project, as (kind, value, n) rows:
 -- kind = team | schema_version | split | batch | attr_key | attr_value ('key=value') | annotator | week.
 -- n counts annotations (items for split, attr_key and attr_value). A few hundred rows at most.
+-- The leakage fingerprints (keys content_hash, near_dup_key, group_id: analytics.metrics.leakage.KEYS) are
+-- identities, not item conditions: they are not offered as attributes.
 -- The annotations are scanned once (CTE pa, a few thousand groups); every kind is read from that.
 WITH pa AS (
     SELECT an.team, a.schema_version, a.annotator_id, a.batch_id,
@@ -42,11 +44,11 @@ UNION ALL
 SELECT 'attr_key' AS kind, CAST(ia.key AS VARCHAR) AS value, COUNT(*) AS n
 FROM item_attributes ia
 JOIN items i ON i.item_id = ia.item_id
-WHERE i.project_id = :project_id
+WHERE i.project_id = :project_id AND ia.key NOT IN ('content_hash', 'near_dup_key', 'group_id')
 GROUP BY ia.key
 UNION ALL
 SELECT 'attr_value' AS kind, CAST(ia.key || '=' || ia.value AS VARCHAR) AS value, COUNT(*) AS n
 FROM item_attributes ia
 JOIN items i ON i.item_id = ia.item_id
-WHERE i.project_id = :project_id AND ia.value IS NOT NULL
+WHERE i.project_id = :project_id AND ia.value IS NOT NULL AND ia.key NOT IN ('content_hash', 'near_dup_key', 'group_id')
 GROUP BY ia.key, ia.value

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.db import CANONICAL_TABLES, LATER_TABLES, make_engine, table_counts
+from analytics.db import CANONICAL_TABLES, make_engine, table_counts
 from analytics.io.demo import (
     ANNOTATORS_PER_ITEM, CRITICAL_CLASS, DRIFT_WEEK, MAIN_PROJECT, N_WEEKS, TRUTHS, V2_WEEK, WEEK1,
     build_demo, week_start, write_snapshot,
@@ -22,15 +22,15 @@ from analytics.io.demo.tables import _layout
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT / "sample_data" / "snapshot"
 QUIET = {"progress": lambda _m: None}
-# The demo fills every canonical table except the later optional ones (model_scores: it has no class scores).
-DEMO_TABLES = tuple(t for t in CANONICAL_TABLES if t not in LATER_TABLES)
+# The demo fills every canonical table; the later optional ones (model_scores) only for the main project's newest run.
+DEMO_TABLES = tuple(CANONICAL_TABLES)
 # Primary key (or full row) order that makes a table's content comparable across builds and engines.
 ORDER = {
     "projects": ["project_id"], "label_classes": ["project_id", "schema_version", "label"],
     "annotators": ["annotator_id"], "items": ["item_id"], "item_attributes": ["item_id", "key"],
     "batches": ["batch_id"], "annotations": ["annotation_id"], "gold_labels": ["item_id"],
     "reviews": ["review_id"], "model_runs": ["run_id"], "model_metrics": ["run_id", "label", "metric"],
-    "predictions": ["run_id", "item_id"],
+    "predictions": ["run_id", "item_id"], "model_scores": ["run_id", "item_id", "label"],
 }
 
 
@@ -172,17 +172,34 @@ def test_rejects_tiny_sizes(tmp_duckdb_url):
 def test_row_counts_and_every_table_filled(demo_engine):
     counts = table_counts(demo_engine)
     assert all(counts[t] > 0 for t in DEMO_TABLES), counts
-    assert all(counts[t] == 0 for t in LATER_TABLES), counts
+    # model_scores (a later table): the main project's newest run only (analytics.io.demo.extras), 3 per item
+    from sqlalchemy import text
+
+    with demo_engine.connect() as c:
+        n_main = c.execute(text("SELECT COUNT(*) FROM items WHERE project_id = 'streetscene'")).scalar_one()
+        # the classification projects' items (the kinds' demo projects add their own: tests/test_regions_demo.py)
+        n_cls = c.execute(text("SELECT COUNT(*) FROM items i JOIN projects p ON p.project_id = i.project_id "
+                               "WHERE p.task_type = 'classification'")).scalar_one()
+        kinds = dict(c.execute(text("SELECT task_type, COUNT(*) FROM projects GROUP BY 1")).fetchall())
+        batches = dict(c.execute(text("SELECT p.task_type, COUNT(*) FROM batches b JOIN projects p "
+                                      "ON p.project_id = b.project_id GROUP BY 1")).fetchall())
+        people = c.execute(text("SELECT COUNT(DISTINCT annotator_id) FROM annotations")).scalar_one()
+        region_people = c.execute(text("SELECT COUNT(*) FROM annotators WHERE annotator_id LIKE 'bx!_%' ESCAPE '!' "
+                                       "OR annotator_id LIKE 'sp!_%' ESCAPE '!'")).scalar_one()
+    assert counts["model_scores"] == 3 * n_main, counts
     assert counts["annotations"] == 60_000
     mean_k = sum(k * p for k, p in ANNOTATORS_PER_ITEM.items())  # 2.25
-    assert abs(counts["items"] - 60_000 / mean_k) < 0.03 * 60_000 / mean_k
-    assert counts["projects"] == 3 and counts["batches"] == 39 and counts["model_runs"] == 11
-    assert counts["annotators"] == 40 + 12 + 10
+    assert abs(n_cls - 60_000 / mean_k) < 0.03 * 60_000 / mean_k
+    # 3 classification projects + the kinds' demos (boxes roadcam: 4 batches, 9 annotators; spans newswire: 4, 6)
+    assert kinds["classification"] == 3 and kinds["boxes"] == 1 and kinds["spans"] == 1
+    assert batches["classification"] == 39 and batches["boxes"] == 4 and batches["spans"] == 4
+    assert counts["model_runs"] == 11
+    assert people == 40 + 12 + 10 and region_people == 9 + 6
     assert 0.04 * counts["annotations"] < counts["reviews"] < 0.09 * counts["annotations"]
 
 
 def test_fixed_names(con):
-    projects = dict(con.execute("SELECT project_id, client FROM projects").fetchall())
+    projects = dict(con.execute("SELECT project_id, client FROM projects WHERE task_type = 'classification'").fetchall())
     assert projects == {"streetscene": "Acme Mobility", "retail": "Shopwise", "docs": "Ledgerly"}
     teams = con.execute("""SELECT team, MIN(annotator_id), MAX(annotator_id), COUNT(*) FROM annotators
                            WHERE annotator_id LIKE 'ann_%' GROUP BY team ORDER BY team""").fetchall()
@@ -239,6 +256,7 @@ def test_annotators_per_item_and_main_share(ann, con):
 
 def test_gold_share_and_critical_class_share(con):
     rows = con.execute("""SELECT i.project_id, COUNT(*), COUNT(g.item_id) FROM items i
+                          JOIN projects p ON p.project_id = i.project_id AND p.task_type = 'classification'
                           LEFT JOIN gold_labels g USING (item_id) GROUP BY 1""").fetchall()
     for project, n_items, n_gold in rows:
         assert 0.05 <= n_gold / n_items <= 0.10, (project, n_gold / n_items)
@@ -255,7 +273,8 @@ def test_gold_share_and_critical_class_share(con):
 
 def test_attributes_splits_and_durations(con, ann):
     keys = con.execute("""SELECT i.project_id, a.key, COUNT(*) = (SELECT COUNT(*) FROM items j WHERE j.project_id = i.project_id)
-                          FROM item_attributes a JOIN items i USING (item_id) GROUP BY 1, 2""").fetchall()
+                          FROM item_attributes a JOIN items i USING (item_id)
+                          WHERE a.key NOT IN ('content_hash', 'group_id') GROUP BY 1, 2""").fetchall()  # leakage plants: some items
     per_project = {}
     for project, key, complete in keys:
         assert complete, (project, key)  # every item has the key

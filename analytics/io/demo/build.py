@@ -12,7 +12,8 @@ import pyarrow as pa
 from analytics import kinds
 from analytics.db import create_indexes, ensure_schema, is_duckdb, make_engine, table_counts
 from analytics.io.demo.projects import _params, _PROJECT_SPECS
-from analytics.io.demo.scenario import _CHUNK_TABLES, DEFAULT_ANNOTATIONS, ITEMS_PER_CHUNK, N_BATCHES
+from analytics.io.demo.extras import write_extras
+from analytics.io.demo.scenario import _CHUNK_TABLES, DEFAULT_ANNOTATIONS, ITEMS_PER_CHUNK, MAIN_PROJECT, N_BATCHES
 from analytics.io.demo.tables import _Acc, _layout, _project_chunk, _runs, _small_tables
 from analytics.io.demo.writer import _DuckSink, _GenericSink, _ids, _PgSink, _table
 
@@ -109,9 +110,11 @@ def _generate(sink: Any, n_annotations: int, seed: int, progress: Callable[[str]
                          f"(items {min(n_items, (ci + 1) * ITEMS_PER_CHUNK):,}/{n_items:,})")
     progress("demo: model runs, metrics and predictions")
     mrng = np.random.default_rng([seed, 2])
-    for j, p in enumerate(_PROJECT_SPECS):
-        _runs(mrng, p, params[j], accs[j], seed, sink.write)
+    newest = [_runs(mrng, p, params[j], accs[j], seed, sink.write) for j, p in enumerate(_PROJECT_SPECS)]
     for kind in kinds.all_kinds():  # each kind's own demo project(s), from its own random stream
         if kind.demo:
             progress(f"demo: {kind.name} project")
             kinds.resolve(kind.demo)(sink.write, seed, progress)
+    progress("demo: model scores and leakage plants (issue 14, own random streams)")
+    main = next(j for j, p in enumerate(_PROJECT_SPECS) if p.project_id == MAIN_PROJECT)
+    write_extras(sink.write, _PROJECT_SPECS[main], params[main], accs[main], newest[main], seed)

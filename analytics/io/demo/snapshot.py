@@ -10,7 +10,8 @@ _SNAPSHOT_FILES = {  # file name -> SQL selecting the main project's rows (stati
     "annotations.parquet": "SELECT a.* FROM annotations a JOIN items i USING (item_id) WHERE i.project_id = 'streetscene' ORDER BY a.annotation_id",
     "gold.parquet": "SELECT g.* FROM gold_labels g JOIN items i USING (item_id) WHERE i.project_id = 'streetscene' ORDER BY g.item_id",
     "items.parquet": "SELECT * FROM items WHERE project_id = 'streetscene' ORDER BY item_id",
-    "item_attributes.parquet": "SELECT t.* FROM item_attributes t JOIN items i USING (item_id) WHERE i.project_id = 'streetscene' ORDER BY t.item_id, t.key",
+    # the item conditions only: the leakage plants (content_hash, group_id; analytics.io.demo.extras) are not in it
+    "item_attributes.parquet": "SELECT t.* FROM item_attributes t JOIN items i USING (item_id) WHERE i.project_id = 'streetscene' AND t.key NOT IN ('content_hash', 'near_dup_key', 'group_id') ORDER BY t.item_id, t.key",
     "reviews.parquet": "SELECT r.* FROM reviews r JOIN annotations a USING (annotation_id) JOIN items i ON i.item_id = a.item_id WHERE i.project_id = 'streetscene' ORDER BY r.review_id",
     "predictions.parquet": "SELECT p.* FROM predictions p JOIN model_runs m USING (run_id) WHERE m.project_id = 'streetscene' ORDER BY p.run_id, p.item_id",
     "label_classes.csv": "SELECT * FROM label_classes WHERE project_id = 'streetscene' ORDER BY schema_version, label",

@@ -61,6 +61,11 @@ class _Acc:
     test_seq: list  # per chunk: item sequence numbers of test-split items
     test_y: list
     test_batch: list
+    # every item of the project (for the model scores and leakage plants of analytics.io.demo.extras; appended
+    # after the chunk's draws, so no random stream changes)
+    all_seq: list = dataclasses.field(default_factory=list)
+    all_y: list = dataclasses.field(default_factory=list)
+    all_split: list = dataclasses.field(default_factory=list)
 
 
 def _layout(n_annotations: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -235,6 +240,9 @@ def _project_chunk(rng: np.random.Generator, p: _Project, P: _Params, seq: np.nd
     acc.test_seq.append(seq[ti])
     acc.test_y.append(y_item[ti].astype(np.int8))
     acc.test_batch.append(((week[ti].astype(np.int64) - 1) // 2).astype(np.int8))
+    acc.all_seq.append(seq.astype(np.int64))
+    acc.all_y.append(y_item.astype(np.int8))
+    acc.all_split.append(split.astype(np.int8))
     return {"items": items, "item_attributes": attributes, "gold_labels": gold,
             "annotations": annotations, "reviews": reviews}
 
@@ -251,8 +259,10 @@ def _confused(rng: np.random.Generator, conf_cum: np.ndarray, y: np.ndarray) -> 
 
 
 def _runs(rng: np.random.Generator, p: _Project, P: _Params, acc: _Acc, seed: int,
-          sink_write: Callable[[str, pa.Table], None]) -> None:
-    """Model runs, per-class metrics (truth 5) and predictions on the test items available to each run."""
+          sink_write: Callable[[str, pa.Table], None]) -> tuple | None:
+    """Model runs, per-class metrics (truth 5) and predictions on the test items available to each run.
+    Returns the newest run's ``(run_id, item seq numbers, predicted class codes, confidences, recall per class)``
+    (``analytics.io.demo.extras`` makes its class scores agree with these predictions)."""
     C = len(p.classes)
     runs = [f"{p.project_id}-r{j}" for j in range(1, len(p.run_batches) + 1)]
     sink_write("model_runs", _table("model_runs", {
@@ -308,3 +318,4 @@ def _runs(rng: np.random.Generator, p: _Project, P: _Params, acc: _Acc, seed: in
     sink_write("model_metrics", _table("model_metrics", {
         **metrics, "value": pa.array(metrics["value"], pa.float64()), "support": pa.array(metrics["support"], pa.int32()),
     }))
+    return (runs[-1], test_seq[sel], pred, conf, recall) if runs else None
