@@ -32,9 +32,18 @@ RULES: dict[str, tuple[str, str]] = {
                                     "team, annotator or item condition"),
     "automation_bias": ("min", "Bonferroni-adjusted one-sided p-value that an annotator accepts wrong pre-labels "
                                "more often than their peers"),
+    # preference projects (issue 12; analytics/kinds/preference/rules.py), judged per dimension
+    "preference_agreement": ("min", "percent agreement without ties between judges of a pair (MT-Bench)"),
+    "preference_position_bias": ("max", "|share choosing the first-shown response - 0.5|"),
+    "preference_length_bias": ("max", "|share choosing the longer response - 0.5|"),
+    "preference_tie_rate": ("max", "share of tie judgments"),
+    "preference_cycle_rate": ("max", "share of cyclic triads in the majority preference graph of the compared objects"),
+    "preference_clean_share": ("min", "share of pairs in the clean set (analytics/kinds/preference/clean_set.py)"),
+    "preference_gold_pairs": ("min", "gold (expert-adjudicated) pairs per dimension (count)"),
 }
-_RATE_RULES = {"accuracy", "qa_rate", "annotator_share"}  # limits must lie in [0, 1]
-_COUNT_RULES = {"taxonomy", "gold_items"}  # limits are counts
+_RATE_RULES = {"accuracy", "qa_rate", "annotator_share", "preference_agreement", "preference_tie_rate",
+               "preference_cycle_rate", "preference_clean_share"}  # limits must lie in [0, 1]
+_COUNT_RULES = {"taxonomy", "gold_items", "preference_gold_pairs"}  # limits are counts
 _RULE_KEYS = {"enabled", "min", "max", "warn", "severity", "judge", "min_n", "min_count", "description"}
 _SETTING_KEYS = {"small_n", "confidence", "not_judged", "drift_baseline_weeks", "window_weeks", "habit_weeks"}
 
@@ -64,6 +73,13 @@ DEFAULTS: dict[str, Any] = {
         "annotator_drift": {"min": 0.01, "severity": "warn", "min_n": 20},
         "systematic_confusion": {"min": 0.05, "severity": "warn", "min_n": 5},
         "automation_bias": {"min": 0.05, "severity": "warn", "min_n": 10},
+        "preference_agreement": {"min": 0.60, "warn": 0.65, "severity": "warn", "judge": "ci_low"},
+        "preference_position_bias": {"max": 0.10, "warn": 0.05, "severity": "warn", "judge": "ci_low"},
+        "preference_length_bias": {"max": 0.15, "warn": 0.10, "severity": "warn", "judge": "ci_low"},
+        "preference_tie_rate": {"max": 0.40, "warn": 0.25, "severity": "warn", "judge": "ci_low"},
+        "preference_cycle_rate": {"max": 0.10, "warn": 0.05, "severity": "warn", "min_n": 1},
+        "preference_clean_share": {"min": 0.30, "warn": 0.50, "severity": "warn", "min_n": 1},
+        "preference_gold_pairs": {"min": 30, "severity": "warn", "min_n": 0},
     },
 }
 
