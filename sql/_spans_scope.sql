@@ -4,6 +4,7 @@
 -- (Monday DATE), split, team.
 rs AS (
     SELECT s.annotation_id, s.item_id, s.annotator_id, s.span_start, s.span_end, s.label, s.created_at, s.batch_id,
+           s.schema_version,
            CAST(date_trunc('week', s.created_at) AS DATE) AS week, i.split, an.team
     FROM span_annotations s
     JOIN items i ON i.item_id = s.item_id

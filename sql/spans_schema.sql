@@ -14,8 +14,12 @@ CREATE TABLE IF NOT EXISTS span_annotations (
     label          VARCHAR,               -- NULL: the annotator saw the item and marked nothing
     text           VARCHAR,               -- the covered text as the tool stored it (checked against the offsets)
     created_at     TIMESTAMP,
-    batch_id       VARCHAR
+    batch_id       VARCHAR,
+    schema_version INTEGER                -- guideline (taxonomy) version the span was drawn under, when known
 )
+;
+-- databases built before the column existed (issue 13 demo) gain it
+ALTER TABLE span_annotations ADD COLUMN IF NOT EXISTS schema_version INTEGER
 ;
 CREATE TABLE IF NOT EXISTS span_texts (
     item_id  VARCHAR NOT NULL,           -- one text per item; rows repeated by several exports must agree

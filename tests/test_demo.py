@@ -274,6 +274,7 @@ def test_gold_share_and_critical_class_share(con):
 def test_attributes_splits_and_durations(con, ann):
     keys = con.execute("""SELECT i.project_id, a.key, COUNT(*) = (SELECT COUNT(*) FROM items j WHERE j.project_id = i.project_id)
                           FROM item_attributes a JOIN items i USING (item_id)
+                          JOIN projects p ON p.project_id = i.project_id AND p.task_type = 'classification'
                           WHERE a.key NOT IN ('content_hash', 'group_id') GROUP BY 1, 2""").fetchall()  # leakage plants: some items
     per_project = {}
     for project, key, complete in keys:
@@ -281,7 +282,8 @@ def test_attributes_splits_and_durations(con, ann):
         per_project.setdefault(project, set()).add(key)
     assert all({"lighting", "sensor"} <= v for v in per_project.values())
     assert {r[0] for r in con.execute("SELECT DISTINCT value FROM item_attributes WHERE key = 'lighting'").fetchall()} == {"day", "dusk", "night"}
-    splits = con.execute("SELECT split, COUNT(*) FROM items GROUP BY 1").df().set_index("split").iloc[:, 0]
+    splits = con.execute("SELECT split, COUNT(*) FROM items i JOIN projects p ON p.project_id = i.project_id "
+                         "AND p.task_type = 'classification' GROUP BY 1").df().set_index("split").iloc[:, 0]
     assert set(splits.index) == {"train", "val", "test"} and 0.65 < splits["train"] / splits.sum() < 0.75
     med = ann[ann.source == "human"].groupby("annotator_id").duration_s.median()
     assert med.max() / med.min() > 2.5  # annotators work at clearly different speeds

@@ -57,14 +57,18 @@ def _duck_path(url: str) -> Path:
 
 
 def _clear(url: str) -> None:
-    """Empty every canonical table in one transaction (server databases)."""
+    """Empty every canonical table and every kind's table (the kinds' demo projects fill theirs) in one transaction
+    (server databases)."""
     from sqlalchemy import inspect, text
+
+    from analytics import kinds
 
     eng = make_engine(url)
     try:
         with eng.begin() as c:
             present = set(inspect(c).get_table_names())
-            for t in CANONICAL_TABLES:
+            kind_tables = [t for k in kinds.all_kinds() if k.name != kinds.DEFAULT_KIND for t in k.table_columns()]
+            for t in (*kind_tables, *CANONICAL_TABLES):
                 if t in present:
                     c.execute(text(f"DELETE FROM {t}"))
     finally:

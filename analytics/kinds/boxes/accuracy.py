@@ -23,8 +23,17 @@ from analytics.kinds.boxes.frames import check_boxes
 from analytics.metrics.matching import box_iou, cross_group_pairs, group_codes, one_to_one
 from analytics.metrics.results import wilson_interval
 
-__all__ = ["gold_matches", "detection_accuracy", "label_confusions", "localisation_bias", "completeness",
-           "box_accuracy_json"]
+__all__ = ["gold_matches", "detection_accuracy", "miss_rates", "label_confusions", "localisation_bias",
+           "completeness", "box_accuracy_json", "size_class", "SMALL_AREA"]
+
+SMALL_AREA = 32.0 ** 2  # COCO: small < 32^2, medium < 96^2, large otherwise (area in the boxes' unit squared)
+_PERSON = ("team", "week")  # annotator-level columns of a box frame that recall may be grouped by
+
+
+def size_class(width, height) -> np.ndarray:
+    """COCO object size of boxes: ``small`` (area < 32^2), ``medium`` (< 96^2) or ``large`` (pixel units)."""
+    a = np.asarray(width, float) * np.asarray(height, float)
+    return np.select([a < SMALL_AREA, a < 96.0 ** 2], ["small", "medium"], "large")
 
 
 def _prep(boxes, gold, items):
@@ -35,7 +44,12 @@ def _prep(boxes, gold, items):
     g = check_boxes(gold, gold=True, what="gold boxes")
     g = g[g["label"].notna()].assign(item_id=lambda d: d["item_id"].astype(str),
                                      label=lambda d: d["label"].astype(str)).reset_index(drop=True)
-    annotated = boxes[["item_id", "annotator_id"]].astype(str).drop_duplicates()
+    person = [c for c in _PERSON if c in boxes.columns]
+    annotated = boxes[["item_id", "annotator_id", *person]].astype({"item_id": str, "annotator_id": str})
+    annotated = annotated.drop_duplicates(["item_id", "annotator_id"])
+    for d in (b, g):  # object size (COCO) of each box, unless the frames carry their own
+        if "size" not in d.columns:
+            d["size"] = size_class(d["width"], d["height"])
     if items is not None:
         it = items.assign(item_id=items["item_id"].astype(str))
         extra = [c for c in it.columns if c != "item_id" and c not in b.columns]
@@ -96,6 +110,16 @@ def detection_accuracy(boxes, gold, iou: float = 0.5, by=("label",), items=None)
         out["f1"] = (pb["sum"] + rg["sum"]) / (pb["count"] + rg["count"])
     out["n_annotated"], out["n_gold"] = pb["count"].to_numpy(), rg["count"].to_numpy()
     return out.reset_index()
+
+
+def miss_rates(boxes, gold, iou: float = 0.5, by=("label",), items=None) -> pd.DataFrame:
+    """Share of gold boxes an annotator left out (``1 - recall``: no same-label IoU match among that annotator's
+    boxes on an image they annotated) per group, Wilson interval and n; ``by`` may name annotator columns
+    (``annotator_id``, ``team``, ``week``), item attributes and the gold box's ``label`` / ``size``."""
+    d = detection_accuracy(boxes, gold, iou, by=by, items=items)
+    return d.assign(miss_rate=1 - d["recall"], miss_rate_ci_low=1 - d["recall_ci_high"],
+                    miss_rate_ci_high=1 - d["recall_ci_low"])[[*by, "miss_rate", "miss_rate_ci_low",
+                                                                 "miss_rate_ci_high", "n_gold"]]
 
 
 def label_confusions(boxes, gold, iou: float = 0.5, by=(), items=None) -> pd.DataFrame:

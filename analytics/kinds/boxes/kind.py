@@ -31,6 +31,7 @@ KIND = KindSpec(
     schema="boxes_schema",  # sql/boxes_schema.sql, run by analytics.db.ensure_schema
     queries="",             # sql/boxes_*.sql
     validate=_M + "ingest:RULES",  # labelqa load: keys, references, sizes, boxes inside the image, labels
+    demo=_M + "demo:write_demo",  # the roadcam project of labelqa demo (planted truths in its docstring)
     readers={
         "file": _M + "readers:read_input",  # what the file CLI reads (by shape)
         "labelstudio": _M + "readers:read_label_studio_boxes",

@@ -19,7 +19,8 @@ KIND = KindSpec(
     description="entity spans (start, end, label) over each item's text: NER, span classification",
     tables={
         "span_annotations": {"annotation_id": _V, "item_id": _V, "annotator_id": _V, "span_start": _I,
-                             "span_end": _I, "label": _V, "text": _V, "created_at": _T, "batch_id": _V},
+                             "span_end": _I, "label": _V, "text": _V, "created_at": _T, "batch_id": _V,
+                             "schema_version": _I},
         "span_texts": {"item_id": _V, "text": _V},
         "gold_spans": {"item_id": _V, "span_start": _I, "span_end": _I, "label": _V, "source": _V,
                        "created_at": _T},
@@ -43,6 +44,7 @@ KIND = KindSpec(
     # one page for the three region kinds (spans, boxes, multilabel: it draws for projects of those task types and
     # says why it is empty for any other); declared here once, as ui.common.PAGES keys are unique
     pages=(PageSpec("regions", "pages/regions.py", "Regions & label sets", ":material/select_all:", "regions"),),
+    demo=_M + "demo:write_demo",  # the newswire project of labelqa demo (planted truths in its docstring)
     metrics={
         "agreement": _M + "agreement:span_agreement",
         "agreement_json": _M + "agreement:span_agreement_json",
