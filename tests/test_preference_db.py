@@ -327,7 +327,10 @@ def test_llmfao_quality_checks(llmfao_db):
     eng, files, pairs, _ = llmfao_db
     got = {c.rule: c for c in checks(eng, "llmfao", Thresholds({}), n_boot=200)}
     assert set(got) == {"preference_agreement", "preference_tie_rate", "preference_position_bias",
-                        "preference_length_bias", "preference_cycle_rate"}
+                        "preference_length_bias", "preference_cycle_rate", "preference_clean_share",
+                        "preference_gold_pairs"}
+    # LLMFAO has no expert-adjudicated pairs: 0 gold pairs against the minimum of 30 warns
+    assert (got["preference_gold_pairs"].value, got["preference_gold_pairs"].outcome) == (0, "warn")
     assert all(c.scope == "dimension overall" for c in got.values())
     ties = got["preference_tie_rate"]
     want = tie_rate(files).iloc[0]
@@ -381,7 +384,8 @@ def test_page_on_a_preference_project_and_elsewhere(pref, monkeypatch):
     assert dims.loc["overall", "agreement without ties"] == "1.000 (no interval; n=1 pairs)"  # one pair: no bootstrap
     assert dims.loc["overall", "tie rate"].startswith("0.0% (") and dims.loc["overall", "tie rate"].endswith("n=2)")
     rules = at.dataframe[1].value
-    assert set(rules["rule"]) == {"agreement", "tie rate", "position bias", "length bias", "cycle rate"}
+    assert set(rules["rule"]) == {"agreement", "tie rate", "position bias", "length bias", "cycle rate", "clean share",
+                                  "gold pairs"}
     assert set(rules["subject"]) == {"dimension overall", "dimension helpfulness"}
     leaderboard = at.dataframe[2].value
     assert set(leaderboard["object"]) == {"m1", "m2", "m3"} and leaderboard["n"].sum() == 2 * 4

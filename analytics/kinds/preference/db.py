@@ -27,7 +27,7 @@ from analytics.metrics.results import wilson_interval
 __all__ = ["BY_CHOICES", "agreement_from_db", "group_counts_from_db", "tie_rate_from_db", "position_bias_from_db",
            "length_bias_from_db", "object_votes_from_db", "project_from_db", "transitivity_from_db",
            "bradley_terry_from_db",
-           "summary_from_db"]
+           "summary_from_db", "scope_rows_from_db", "pairs_from_db", "gold_from_db"]
 
 BY_CHOICES = (None, "dimension", "annotator", "week", "category")
 
@@ -176,3 +176,29 @@ def summary_from_db(engine, project_id: str, by: str | None = None, n_boot: int 
         "position_bias": position_bias_from_db(engine, project_id, by, counts=counts),
         "length_bias": length_bias_from_db(engine, project_id, by, counts=counts),
     }
+
+
+def scope_rows_from_db(engine, project_id: str, dimension: str | None = None, date_from=None, date_to=None,
+                       team=None, batch_id=None) -> pd.DataFrame:
+    """The scope's judgments, one row each (``sql/preference_scope_rows.sql``: the judgments shape + ``team``,
+    ``response_a, response_b, category, len_a, len_b``)."""
+    df = query_df(engine, "preference_scope_rows",
+                  **_params(project_id, None, dimension, date_from, date_to, team, batch_id))
+    if len(df) and "created_at" in df.columns:
+        df["created_at"] = pd.to_datetime(df["created_at"])
+    return df
+
+
+def pairs_from_db(engine, project_id: str) -> pd.DataFrame:
+    """The project's pairs with texts and lengths (``sql/preference_pair_rows.sql``)."""
+    return query_df(engine, "preference_pair_rows", project_id=project_id)
+
+
+def gold_from_db(engine, project_id: str) -> pd.DataFrame:
+    """Gold verdicts on the project's pairs: ``pair_id, dimension, choice`` (empty for a database made before the
+    ``preference_gold`` table, opened read-only)."""
+    from sqlalchemy import inspect
+
+    if not inspect(engine).has_table("preference_gold"):
+        return pd.DataFrame(columns=["pair_id", "dimension", "choice"])
+    return query_df(engine, "preference_gold_rows", project_id=project_id)

@@ -20,7 +20,7 @@ A human's verdict follows the pair's true preference with probability ``P_TRUE[d
 2. ``length``: team_p2 picks the longer response with probability 0.35 (share longer ~0.68; team_p1 ~0.5).
 3. ``near_identical``: 10% of the pairs differ by two words (token Jaccard >= 0.9); every judge picks a, b or tie
    at random there, so agreement on them is near chance.
-4. ``safety``: humans follow the truth less on safety (0.62 vs 0.82): agreement far below helpfulness; the model
+4. ``safety``: humans follow the truth less on safety (0.62 vs 0.85): agreement far below helpfulness; the model
    judge follows the truth with 0.9 on helpfulness and tosses a coin on safety, so it agrees with the human
    majority on helpfulness and not on safety.
 5. ``drift``: ``pj_04`` follows the truth only with 0.35 (ties 0.25) from week 8 on.
@@ -54,8 +54,8 @@ N_PAIRS = 720
 JUDGES_PER_PAIR = 3
 GOLD_SHARE = 0.4
 NEAR_SHARE = 0.10
-P_TRUE = {"helpfulness": 0.82, "safety": 0.62}
-P_TIE = {"helpfulness": 0.08, "safety": 0.12}
+P_TRUE = {"helpfulness": 0.85, "safety": 0.62}
+P_TIE = {"helpfulness": 0.07, "safety": 0.12}
 TRUTHS = {
     "position": {"annotator_id": "pj_03", "p_first": 0.7},
     "length": {"team": "team_p2", "p_longer": 0.35},
@@ -64,12 +64,9 @@ TRUTHS = {
     "drift": {"annotator_id": "pj_04", "start_week": 8, "p_true_after": 0.35, "p_tie_after": 0.25},
     "cycles": {"annotator_id": "pj_06", "dimension": "helpfulness", "p_rule": 0.9, "cyclic_triads": 5, "triads": 10},
 }
-_VOCAB = tuple(
-    "the a model answer response should could would user prompt code function value error data result time system "
-    "step first then next because however example list table file line test case check safe unsafe risk help "
-    "explain describe write read run build return input output number string loop class method call simple clear "
-    "detail short long better worse correct wrong reason evidence source note advice doctor dose symptom plan "
-    "budget story poem letter email summary draft review edit style tone friendly formal brief careful".split())
+_SYL = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "si", "de", "pa", "zu", "fe", "go", "hi", "ja", "ke", "lu", "ma",
+        "no", "pe", "ri", "so", "te", "ul", "va", "wi", "xo", "ye", "za", "bo", "ci", "da", "en", "fo", "gi", "ha")
+_VOCAB = tuple(a + b for a in _SYL for b in _SYL)  # 1,296 made-up words: unrelated texts share few of them
 
 
 def _texts(rng, n_words: np.ndarray) -> list[str]:
@@ -95,8 +92,8 @@ def generate(seed: int = 42) -> dict[str, pa.Table]:
     ma = rng.integers(0, len(MODELS), size=n)
     mb = (ma + rng.integers(1, len(MODELS), size=n)) % len(MODELS)
     near = rng.random(n) < NEAR_SHARE
-    words_a = np.clip(np.round(rng.lognormal(np.log(70), 0.5, size=n)), 8, 400)
-    words_b = np.clip(np.round(rng.lognormal(np.log(70), 0.5, size=n)), 8, 400)
+    words_a = np.clip(np.round(rng.lognormal(np.log(70), 0.5, size=n)), 30, 400)
+    words_b = np.clip(np.round(rng.lognormal(np.log(70), 0.5, size=n)), 30, 400)
     text_a = _texts(rng, words_a)
     text_b = _texts(rng, words_b)
     for i in np.flatnonzero(near):
