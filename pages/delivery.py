@@ -9,7 +9,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.metrics.results import NoData
-from analytics.render.report import CLASS_LEGEND, NOTES, annotator_summary, delivery_texts, render_delivery_html, target_rows
+from analytics.render.report import (
+    CLASS_LEGEND, NOTES, annotator_summary, delivery_texts, leakage_text, render_delivery_html, target_rows,
+)
 from ui import data
 from ui.charts import forest, plotly_chart
 from ui.common import ctx, empty_state, fmt_ci, fmt_n, fmt_num, fmt_pct, md, no_data, table, url_selectbox
@@ -93,6 +95,9 @@ else:
     st.write("No known issues were recorded for this batch.")
 if tx["schema"]:
     st.warning(md(tx["schema"]))
+if leakage_text(rep):  # only when the project has fingerprints (item_attributes content_hash / group_id ...)
+    st.subheader("Leakage between splits")
+    (st.warning if (rep.leakage["n_leaked"] > 0).any() else st.write)(md(leakage_text(rep)))
 
 # ------------------------------------------------------------------------------------------ per class
 st.subheader("Quality per class")

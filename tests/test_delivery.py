@@ -179,6 +179,28 @@ def test_demo_b05_critical_target_matches_the_gate(demo_engine, b05):
     assert b05.classes.set_index("label").loc[CRITICAL_CLASS, "verdict"] == crit.verdict
 
 
+def test_demo_b05_leakage_section_is_the_gate_check(demo_engine):
+    """Issue 14: the demo plants exact duplicates across train/test and one source group across folds; the report's
+    leakage section states the batch's max_split_leakage checks (same numbers as the gate), escaped, and a project
+    without fingerprints gets no section (leakage not checked, nothing claimed)."""
+    from analytics.render.report import leakage_text
+
+    rep = delivery_report(demo_engine, "streetscene", "streetscene-b05", config=DeliveryConfig())
+    ev = evaluate(demo_engine, "streetscene", ScopeRequest.batch("streetscene-b05"))
+    gate = {c.scope.removeprefix("key "): (int(c.value), c.n, c.outcome) for c in ev.by_rule("max_split_leakage")}
+    assert set(gate) == {"content_hash", "group_id"} and gate["content_hash"][0] > 0
+    assert {r.key: (r.n_leaked, r.n_items, r.outcome) for r in rep.leakage.itertuples()} == gate
+    assert gate["content_hash"][2] == "fail"
+    txt = leakage_text(rep)
+    n, m = gate["content_hash"][0], gate["content_hash"][1]
+    assert f"{n:,} of {m:,} items with a content_hash have an exact copy (same content fingerprint) in another split" in txt
+    html = _without_style(render_delivery_html(rep))
+    assert "<h2>Leakage between splits</h2>" in html and "an exact copy (same content fingerprint)" in html
+    other = delivery_report(demo_engine, "retail", "retail-b05", config=DeliveryConfig())
+    assert other.leakage.empty and leakage_text(other) == ""
+    assert "Leakage between splits" not in render_delivery_html(other)
+
+
 # ------------------------------------------------------------------------------------------ page
 def test_delivery_page_is_the_reports_design(demo_url, monkeypatch):
     import streamlit as st
@@ -211,6 +233,7 @@ def test_delivery_page_is_the_reports_design(demo_url, monkeypatch):
         for words in ("meets its target", "below its target", "not enough evidence to judge"):
             assert words in text
         assert any("spans a change of the labelling guideline" in w.value for w in at.warning)
+        assert any(w.value.startswith("Leakage between splits in batch") for w in at.warning)  # issue 14 plants
         assert len(at.get("plotly_chart")) == 2
         at.toggle(key="vendor_view").set_value(True).run()
         frames = [df.value for df in at.dataframe]

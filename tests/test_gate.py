@@ -354,6 +354,19 @@ def test_demo_critical_class_fails_its_accuracy_rule(demo_gate):
     assert demo_gate.exit_code == 1
 
 
+def test_demo_split_leakage_is_a_gate_check(demo_gate):
+    """Issue 14: max_split_leakage judges the demo's planted leakage (analytics.io.demo.extras): 300 exact duplicate
+    pairs train x test (600 items, overall tier, fail at the default max 0) and one source group over train, val and
+    test (12 items, standard tier, warn); the duplicate pairs inside train and the single-split groups do not count."""
+    from analytics.gate import render_json
+    from analytics.io.demo.extras import LEAKY_GROUP, N_DUPLICATES
+
+    got = {c.scope: (c.value, c.tier, c.outcome, c.threshold) for c in demo_gate.by_rule("max_split_leakage")}
+    assert got == {"key content_hash": (2 * N_DUPLICATES, "overall", "fail", "<= 0"),
+                   "key group_id": (sum(LEAKY_GROUP), "standard", "warn", "<= 0")}
+    assert '"rule": "max_split_leakage"' in render_json(demo_gate)
+
+
 def test_demo_relaxed_thresholds_pass(demo_engine, tmp_path):
     relaxed = Thresholds({
         "settings": {"not_judged": "pass"},
@@ -367,6 +380,8 @@ def test_demo_relaxed_thresholds_pass(demo_engine, tmp_path):
             "annotator_drift": {"min": 1e-9},
             # the two rules of issue 9 item 3 flag the planted confusion and automation bias at any level
             "systematic_confusion": {"enabled": False}, "automation_bias": {"enabled": False},
+            # issue 14: the demo plants 600 items duplicated across train/test and a source group across folds
+            "max_split_leakage": {"enabled": False},
         },
     })
     res = evaluate_gate(demo_engine, "streetscene", thresholds=relaxed)

@@ -124,8 +124,8 @@ def test_page_without_scores_says_what_would_fill_it(tmp_path, monkeypatch):
 
 def test_findings_for_the_quality_layer(tmp_path):
     """label_error_findings (what evaluate(findings=True) appends, analytics.quality.evaluation._label_errors) lists
-    the planted leakage (10 exact duplicates across splits: fail) and the label-error share (15% of the labels were
-    changed at random, so its lower bound exceeds 5%); a project without scores or fingerprints adds nothing."""
+    the label-error share (15% of the labels were changed at random, so its lower bound exceeds 5%); leakage is the
+    gate rule max_split_leakage now, never a finding; a project without scores or fingerprints adds nothing."""
     from analytics.metrics.results import wilson_interval
     from analytics.quality.findings import LABEL_ERROR_SHARE_LIMIT, label_error_findings
 
@@ -135,8 +135,7 @@ def test_findings_for_the_quality_layer(tmp_path):
     found = label_error_findings(eng, Filters(project_id="p"))
     ref = label_errors_from_db(eng, Filters(project_id="p"), "r1")
     eng.dispose()
-    leak = [c for c in found if c.rule == "split_leakage"]
-    assert [(c.scope, c.value, c.outcome) for c in leak] == [("key content_hash", 10.0, "fail")]
+    assert not [c for c in found if "leakage" in c.rule]
     lo, _ = wilson_interval(len(ref.issues), ref.n_items)
     le_checks = [c for c in found if c.rule == "label_errors"]
     assert lo > LABEL_ERROR_SHARE_LIMIT and len(le_checks) == 1
@@ -154,7 +153,8 @@ def test_findings_for_the_quality_layer(tmp_path):
 
 
 def test_findings_reach_the_overview_alerts(tmp_path):
-    """evaluate(findings=True) carries both findings and alerts() words them, linking to this page."""
+    """evaluate(findings=True) carries the label-error finding; leakage is the gate check max_split_leakage (10 exact
+    duplicates across splits: fail at the overall tier); alerts() words both, linking to this page."""
     from analytics.quality import evaluate
     from analytics.quality.alerts import alerts
 
@@ -163,12 +163,16 @@ def test_findings_reach_the_overview_alerts(tmp_path):
     eng = make_engine(url, read_only=True)
     ev = evaluate(eng, "p", findings=True)
     eng.dispose()
-    assert sorted(c.rule for c in ev.findings) == ["label_errors", "split_leakage"]
-    assert not [c for c in ev.checks if c.rule in ("label_errors", "split_leakage")]  # findings, not gate rules
+    assert [c.rule for c in ev.findings] == ["label_errors"]
+    assert not [c for c in ev.checks if c.rule == "label_errors"]  # a finding, not a gate rule
+    leak = ev.by_rule("max_split_leakage")
+    assert [(c.scope, c.value, c.outcome, c.tier, c.threshold) for c in leak] == [
+        ("key content_hash", 10.0, "fail", "overall", "<= 0")]
     texts = [a.text for a in alerts(ev) if a.page == "label_errors"]
     le = "\n".join(texts)
     assert len(texts) == 2
-    assert "**Leakage between splits by content_hash**: 10 items share a content_hash with an item of another split" in le
+    assert "**Leakage between splits (exact duplicates)**: 10 items share a content_hash with an item of another split" in le
+    assert [a.finding for a in alerts(ev) if "Leakage" in a.text] == [False]  # a gate check's alert
     assert "**Likely label errors**:" in le and "n = 240" in le
 
 

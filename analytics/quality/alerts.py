@@ -4,7 +4,7 @@
 (checks judged one by one get an alert each; the standard classes under the accuracy target share one; checks
 that could not be judged are listed together per rule, as the gate's text table does). So the overview's alerts
 are the gate's non-passing checks for the same scope, by construction: ``Alert.checks`` names them; findings
-(``Evaluation.findings``: label errors, split leakage, no gate rule yet) add one alert each. Every alert
+(``Evaluation.findings``: likely label errors, no gate rule yet) add one alert each. Every alert
 ends with the dates it was judged over (the check's ``window`` when it has one, else the scope's period), and
 ``Alert.params`` holds only what its text names (a class, an annotator), never a date range.
 """
@@ -25,7 +25,7 @@ PAGE_OF_RULE = {
     "label_shift": "coverage", "krippendorff_alpha": "agreement", "fleiss_kappa": "agreement",
     "class_agreement": "agreement", "annotator_share": "annotators", "annotator_drift": "annotators",
     "automation_bias": "annotators", "systematic_confusion": "accuracy",
-    "label_errors": "label_errors", "split_leakage": "label_errors",
+    "label_errors": "label_errors", "split_leakage": "label_errors", "max_split_leakage": "label_errors",
 }
 _ORDER = {"red": 0, "amber": 1, "grey": 2, "green": 3}
 
@@ -126,6 +126,10 @@ def _one(c: Check, period: str) -> tuple[str, dict[str, Any]]:
     if c.rule == "annotator_share":
         return (f"**One annotator dominates batch {s}**: {_pct(c.value)} of its annotations "
                 f"({md_escape(c.note or '')}){th}.{when}", {})
+    if c.rule == "max_split_leakage":
+        what = "exact duplicates" if sub == "content_hash" else f"shared {md_escape(sub)}"
+        return (f"**Leakage between splits ({what})**: {int(c.value or 0):,} items share a {md_escape(sub)} with an "
+                f"item of another split ({md_escape(c.note or '')}){th}.{when}", {})
     if c.rule == "taxonomy":
         return (f"**Labels outside the taxonomy**: {int(c.value or 0):,} annotations ({md_escape(c.note or '')}).{when}", {})
     return (f"**{c.rule}: {md_escape(c.scope)}**: {c.value} {obs}{th}.{when}", {})
@@ -162,7 +166,7 @@ def alerts(ev: Evaluation, limit: dict[str, float] | None = None) -> list[Alert]
         what = "overall" if cs[0].scope == "overall" else f"{len(cs)} {cs[0].scope.split(' ', 1)[0]}(s)"
         out.append(Alert(_status(cs), f"**{rule} not judged for {what}**: {reasons}: {shown}.{when}",
                          PAGE_OF_RULE.get(rule, "overview"), {}, tuple((c.rule, c.scope) for c in cs)))
-    # findings: signals without a gate rule yet (issue 14: label errors, leakage between splits)
+    # findings: signals without a gate rule yet (issue 14: likely label errors)
     for c in ev.findings:
         when = _when(c, period)
         if c.rule == "label_errors":

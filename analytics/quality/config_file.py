@@ -32,6 +32,8 @@ RULES: dict[str, tuple[str, str]] = {
                                     "team, annotator or item condition"),
     "automation_bias": ("min", "Bonferroni-adjusted one-sided p-value that an annotator accepts wrong pre-labels "
                                "more often than their peers"),
+    "max_split_leakage": ("max", "items of the scope whose fingerprint (content_hash; tier standard: near_dup_key, "
+                                 "group_id) also occurs in another split (count)"),
     # preference projects (issue 12; analytics/kinds/preference/rules.py), judged per dimension
     "preference_agreement": ("min", "percent agreement without ties between judges of a pair (MT-Bench)"),
     "preference_position_bias": ("max", "|share choosing the first-shown response - 0.5|"),
@@ -43,7 +45,7 @@ RULES: dict[str, tuple[str, str]] = {
 }
 _RATE_RULES = {"accuracy", "qa_rate", "annotator_share", "preference_agreement", "preference_tie_rate",
                "preference_cycle_rate", "preference_clean_share"}  # limits must lie in [0, 1]
-_COUNT_RULES = {"taxonomy", "gold_items", "preference_gold_pairs"}  # limits are counts
+_COUNT_RULES = {"taxonomy", "gold_items", "preference_gold_pairs", "max_split_leakage"}  # limits are counts
 _RULE_KEYS = {"enabled", "min", "max", "warn", "severity", "judge", "min_n", "min_count", "description"}
 _SETTING_KEYS = {"small_n", "confidence", "not_judged", "drift_baseline_weeks", "window_weeks", "habit_weeks"}
 
@@ -73,6 +75,7 @@ DEFAULTS: dict[str, Any] = {
         "annotator_drift": {"min": 0.01, "severity": "warn", "min_n": 20},
         "systematic_confusion": {"min": 0.05, "severity": "warn", "min_n": 5},
         "automation_bias": {"min": 0.05, "severity": "warn", "min_n": 10},
+        "max_split_leakage": {"max": 0, "severity": "warn", "min_n": 0, "overall": {"severity": "fail"}},
         "preference_agreement": {"min": 0.60, "warn": 0.65, "severity": "warn", "judge": "ci_low"},
         "preference_position_bias": {"max": 0.10, "warn": 0.05, "severity": "warn", "judge": "ci_low"},
         "preference_length_bias": {"max": 0.15, "warn": 0.10, "severity": "warn", "judge": "ci_low"},

@@ -28,6 +28,9 @@ systematic_confusion   Bonferroni p-value that a frequent confusion (gold -> lab
 automation_bias        Bonferroni one-sided p-value that an annotator accepts wrong pre-labels    wrong pre-labels
                        more often than their peers, over ``settings.habit_weeks`` weeks up to
                        the scope's end (``correlation.prelabel_acceptance``)
+max_split_leakage      items of the scope whose fingerprint (``content_hash``: overall tier;       fingerprinted
+                       ``near_dup_key``, ``group_id``: standard tier) occurs in another split      items
+                       (``sources.leakage_db``); no check without fingerprints
 =====================  =======================================================================  ======
 
 Scope: a batch is judged alone (shift vs the batch delivered before it); a date range judges everything
@@ -137,6 +140,7 @@ def evaluate(engine: Engine | Connection, project: str, scope: ScopeRequest | Sc
     rules._rule_drift(b, engine, scope)
     rules._rule_systematic(b, engine, scope, win)
     rules._rule_automation_bias(b, engine, scope, period)
+    rules._rule_split_leakage(b, engine, scope)
     return Evaluation(project_id=project, scope=scope.label, checks=b.checks,
                       thresholds_path=str(th.path) if th.path else None, period=period,
                       accuracy=headline, pooled_accuracy=pooled,

@@ -1,5 +1,5 @@
-"""Findings from the label-error and leakage sources (issue 14): judged here, in the quality layer, from what
-``analytics.sources.label_errors_db`` and ``analytics.sources.leakage_db`` compute (sources never import quality)."""
+"""Findings from the label-error source (issue 14): judged here, in the quality layer, from what
+``analytics.sources.label_errors_db`` computes (sources never import quality)."""
 from __future__ import annotations
 
 from sqlalchemy import inspect
@@ -9,7 +9,6 @@ from analytics.filters import Filters
 from analytics.metrics.results import NoData, wilson_interval
 from analytics.quality.checks import Check
 from analytics.sources.label_errors_db import label_errors_from_db, model_score_runs_from_db
-from analytics.sources.leakage_db import leakage_from_db
 
 __all__ = ["label_error_findings", "LABEL_ERROR_SHARE_LIMIT"]
 
@@ -22,10 +21,10 @@ def label_error_findings(engine: Engine | Connection, filters: Filters) -> list:
 
     - ``label_errors``: the share of likely label errors under the project's newest run with class scores
       (prune_by_noise_rate), ``warn`` when its Wilson 95% lower bound exceeds ``LABEL_ERROR_SHARE_LIMIT``;
-    - ``split_leakage``: items whose fingerprint occurs in two or more splits, per key: ``fail`` for exact
-      duplicates (``content_hash``, limit 0), ``warn`` for ``near_dup_key`` / ``group_id``.
 
-    Nothing (an empty list) when the project has no model scores / no fingerprints: these signals then do not exist.
+    Leakage between splits is a gate rule now (``max_split_leakage``, :func:`analytics.quality.rules._rule_split_leakage`).
+
+    Nothing (an empty list) when the project has no model scores: these signals then do not exist.
     """
     out = []
     runs = model_score_runs_from_db(engine, filters.project_id) if inspect(engine).has_table("model_scores") else None
@@ -45,17 +44,4 @@ def label_error_findings(engine: Engine | Connection, filters: Filters) -> list:
                     outcome="warn", status="amber", compared=float(lo), tier="overall", kind="proportion",
                     note=f"{k:,} likely label errors of {res.n_items:,} items under model run {run_id} (confident "
                          "learning, prune by noise rate); see Label errors & review queue"))
-    try:
-        lk = leakage_from_db(engine, filters)
-    except NoData:
-        return out
-    for key, n in lk.n_leaked.items():
-        if n:
-            exact = key == "content_hash"
-            out.append(Check(
-                rule="split_leakage", scope=f"key {key}", value=float(n), n=int(n),
-                threshold="max_split_leakage 0 (exact duplicates)" if exact else "none expected",
-                outcome="fail" if exact else "warn", status="red" if exact else "amber", compared=float(n),
-                tier="overall", kind="count",
-                note=f"{n:,} items share a {key} with an item of another split; see Label errors & review queue"))
     return out

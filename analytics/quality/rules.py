@@ -300,3 +300,40 @@ def _rule_automation_bias(b: _Builder, engine, scope: Scope, period) -> None:
               note=(f"accepts {int(r.n_wrong_accepted)} of {int(r.n_wrong_suggestions)} wrong pre-labels "
                     f"({_pct(r.wrong_acceptance_rate)}); peers {_pct(r.peer_rate)}"
                     + (f"; over the {weeks} weeks {label}" if label else "")))
+
+
+_LEAK_TIER = {"content_hash": "overall"}  # exact duplicates; near_dup_key and group_id: the standard tier
+
+
+def _rule_split_leakage(b: _Builder, engine, scope: Scope) -> None:
+    """``analytics.sources.leakage_db.leakage_from_db`` (the label-errors page's leakage): per fingerprint key
+    present in the project, the items of the scope (labelled by its annotations) whose value also occurs on an
+    item of another split. Exact duplicates (``content_hash``) are judged at the ``overall`` tier (default: max 0,
+    fail), ``near_dup_key`` / ``group_id`` at ``standard`` (default: max 0, warn). No fingerprints: no check."""
+    if not b.th.rule("max_split_leakage", "overall", b.project).enabled and \
+            not b.th.rule("max_split_leakage", "standard", b.project).enabled:
+        return
+    from analytics.sources.leakage_db import leakage_from_db
+
+    try:
+        lk = leakage_from_db(engine, scope.filters)
+    except NoData:
+        return
+    from analytics.sources.leakage_db import fingerprinted_items
+
+    n_fp = fingerprinted_items(engine, scope.filters)  # items of the scope carrying each key (the check's n)
+    items = lk.items[lk.items["label"].notna()]  # leaked items annotated in the scope
+    for key in lk.n_leaked:
+        it = items[items["key"] == key]
+        n = int(it["item_id"].nunique())
+        note = None
+        if n:
+            by_class = it.groupby("label")["item_id"].nunique().sort_values(ascending=False, kind="stable")
+            first = it.sort_values(["value", "split", "item_id"])["value"].iloc[0]
+            mates = lk.items[(lk.items["key"] == key) & (lk.items["value"] == first)].drop_duplicates("split")
+            k = int(it["value"].nunique())
+            note = (f"{k:,} {key} value{'s' if k != 1 else ''} shared across splits; most in "
+                    + ", ".join(f"{lab} ({m:,})" for lab, m in by_class.head(3).items())
+                    + "; e.g. " + " = ".join(f"{r.item_id} ({r.split})" for r in mates.head(3).itertuples()))
+        b.add("max_split_leakage", f"key {key}", n, n=n_fp.get(key, 0), tier=_LEAK_TIER.get(key, "standard"),
+              kind="count", note=note)

@@ -14,7 +14,7 @@ from analytics.filters import Filters
 from analytics.metrics.leakage import KEYS, Leakage, leakage_from_rows
 from analytics.metrics.results import NoData
 
-__all__ = ["leakage_from_db"]
+__all__ = ["leakage_from_db", "fingerprinted_items"]
 
 
 def leakage_from_db(engine, filters: Filters, keys=KEYS) -> Leakage:
@@ -28,3 +28,10 @@ def leakage_from_db(engine, filters: Filters, keys=KEYS) -> Leakage:
     have = set(query_df(engine, "label_errors_leakage_keys", project_id=filters.project_id, keys=list(keys))["key"])
     present = [k for k in keys if k in have]
     return leakage_from_rows(leaked, classes.set_index("label")["n_items"], present)
+
+
+def fingerprinted_items(engine, filters: Filters, keys=KEYS) -> dict[str, int]:
+    """Items of the filtered scope (any filtered annotation) carrying each fingerprint key (the split filter is
+    ignored, as in :func:`leakage_from_db`)."""
+    df = query_df(engine, "leakage_scope_keys", **filters.replace(split=None).params(), keys=list(keys))
+    return {str(k): int(n) for k, n in zip(df["key"], df["n_items"])}

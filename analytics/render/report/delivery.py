@@ -33,6 +33,7 @@ from analytics.render.report.tables import (
 from analytics.thresholds import Thresholds, load_thresholds
 
 __all__ = ["DeliveryReport", "delivery_report", "render_delivery_html", "delivery_texts", "annotator_summary",
+           "leakage_text",
            "target_rows", "CLASS_LEGEND", "NOTES"]
 
 
@@ -76,6 +77,9 @@ class DeliveryReport:
     note: str | None = None
     schema_versions: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     annotator_view: str = "aggregate"
+    #: the quality layer's max_split_leakage checks of the batch (issue 14): ``key, n_leaked, n_items, outcome,
+    #: note`` per fingerprint key; empty when the project has no fingerprints (leakage not checked)
+    leakage: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def delivery_report(engine: Engine | Connection, project_id: str, batch_id: str,
@@ -129,8 +133,35 @@ def delivery_report(engine: Engine | Connection, project_id: str, batch_id: str,
                                          "n_gold", "small_sample"]],
         confidence=conf, small_n=small_n, generated_at=_now(),
         targets=target_verdicts(ev, cth, project_id, cfg), note=cfg.notes.get(batch_id),
-        schema_versions=versions, annotator_view=cfg.annotators,
+        schema_versions=versions, annotator_view=cfg.annotators, leakage=_leakage(ev),
     )
+
+
+def _leakage(ev) -> pd.DataFrame:
+    rows = [{"key": c.scope.removeprefix("key "), "n_leaked": int(c.value or 0), "n_items": int(c.n or 0),
+             "outcome": c.outcome, "note": c.note or ""} for c in ev.by_rule("max_split_leakage")]
+    return pd.DataFrame(rows, columns=["key", "n_leaked", "n_items", "outcome", "note"])
+
+
+_KEY_WORDS = {"content_hash": "an exact copy (same content fingerprint)", "near_dup_key": "a near-duplicate",
+              "group_id": "an item of the same source group"}
+
+
+def leakage_text(r: DeliveryReport) -> str:
+    """The delivery report's leakage sentence (plain text); ``""`` when leakage was not checked (no fingerprints)."""
+    lk = r.leakage
+    if lk is None or lk.empty:
+        return ""
+    bad = lk[lk["n_leaked"] > 0]
+    checked = ", ".join(f"{k} ({n:,} items)" for k, n in zip(lk["key"], lk["n_items"]))
+    if bad.empty:
+        return (f"No item of batch {r.batch_id} has {' or '.join(_KEY_WORDS.get(k, k) for k in lk['key'])} in another "
+                f"split (train vs validation / test). Checked: {checked}.")
+    parts = [f"{int(row.n_leaked):,} of {int(row.n_items):,} items with a {row.key} have "
+             f"{_KEY_WORDS.get(row.key, row.key)} in another split" for row in bad.itertuples(index=False)]
+    return (f"Leakage between splits in batch {r.batch_id}: " + "; ".join(parts) + ". Items in both a training and an "
+            "evaluation split make evaluation figures optimistic; the affected items are listed on the label-errors "
+            "page of the dashboard.")
 
 
 # ------------------------------------------------------------------------------------------- words
@@ -344,6 +375,7 @@ def render_delivery_html(r: DeliveryReport, annotators: str | None = None) -> st
         "<h2>Known issues and what is being done</h2>",
         f'<div class="note">{_e(r.note)}</div>' if r.note else "<p>No known issues were recorded for this batch.</p>",
         f'<div class="note">{_e(tx["schema"])}</div>' if tx["schema"] else "",
+        *(["<h2>Leakage between splits</h2>", f"<p>{_e(leakage_text(r))}</p>"] if leakage_text(r) else []),
         "<h2>Quality per class</h2>",
         *charts[:1],
         _table(CLASS_HEADERS, _class_rows(r.classes)),
