@@ -30,6 +30,7 @@ KIND = KindSpec(
     # dashboard: the "Regions & label sets" page (pages/regions.py), declared once by the spans kind
     schema="boxes_schema",  # sql/boxes_schema.sql, run by analytics.db.ensure_schema
     queries="",             # sql/boxes_*.sql
+    rules="analytics.kinds.region_rules:evaluate_boxes",  # labelqa gate / overview: region_f1, size bias, miss rate, MASI alpha
     validate=_M + "ingest:RULES",  # labelqa load: keys, references, sizes, boxes inside the image, labels
     demo=_M + "demo:write_demo",  # the roadcam project of labelqa demo (planted truths in its docstring)
     readers={

@@ -26,6 +26,7 @@ KIND = KindSpec(
     # dashboard: the "Regions & label sets" page (pages/regions.py), declared once by the spans kind
     schema="multilabel_schema",  # sql/multilabel_schema.sql, run by analytics.db.ensure_schema
     queries="",                  # sql/multilabel_*.sql
+    rules="analytics.kinds.region_rules:evaluate_multilabel",  # labelqa gate / overview: region_f1, size bias, miss rate, MASI alpha
     validate=_M + "ingest:RULES",  # labelqa load: references, labels
     readers={
         "file": _M + "readers:read_input",  # what the file CLI reads (by shape)

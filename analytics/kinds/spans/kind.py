@@ -32,6 +32,7 @@ KIND = KindSpec(
     },
     schema="spans_schema",  # sql/spans_schema.sql, run by analytics.db.ensure_schema
     queries="",             # sql/spans_*.sql (top level, so tests/test_dialects.py transpiles them)
+    rules="analytics.kinds.region_rules:evaluate_spans",  # labelqa gate / overview: region_f1, size bias, miss rate, MASI alpha
     validate=_M + "ingest:RULES",  # labelqa load: keys, references, offsets inside the text, labels
     readers={
         "file": _M + "readers:read_input",  # what the file CLI reads (by shape)
