@@ -166,3 +166,49 @@ def test_gate_text_json_junit_and_scopes(demo, capsys, tmp_path):
     from analytics import cli
 
     assert cli.main(["gate", "--db", url, "--project", P, "--batch", "nope"]) == 2
+
+
+# ----------------------------------------------------------------------------------------------- the clean set
+def test_export_clean_set_from_the_demo(demo, capsys, tmp_path):
+    from analytics import cli
+    from analytics.io.ingest import load_files
+    from analytics.kinds.preference.signal import token_jaccard
+
+    url, eng, rows = demo
+    out = tmp_path / "clean.jsonl"
+    assert cli.main(["preference", "export", "--project", P, "--db", url, "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    lines = out.read_text().splitlines()
+    meta = json.loads(lines[0])["_metadata"]
+    recs = [json.loads(x) for x in lines[1:]]
+    assert "margin" in meta["rule"] and meta["params"]["min_margin"] == 0.5
+    # the planted biased judges are flagged: pj_03 (position) and team_p2 (length); the model judge on safety only
+    assert {"pj_03", *(h for h in D.HUMANS if D.TEAMS[h] == "team_p2")} <= set(meta["flagged_judges"])
+    assert not {"pj_01", "pj_02", D.MODEL_JUDGE} & set(meta["flagged_judges"])
+    assert [(r["judge"], r["dimension"]) for r in meta["flagged_on_dimension"]] == [(D.MODEL_JUDGE, "safety")]
+    counts = {c["dimension"]: c for c in meta["counts"]}
+    assert sum(c["clean"] for c in counts.values()) == len(recs) and f"{len(recs)} of 1,440 pairs" in said
+    assert sum(c["clean"] for c in meta["by_category"]) == len(recs)
+    assert counts["helpfulness"]["share"] > counts["safety"]["share"] > 0  # safety agreement is far lower
+    # every record: DPO shape, the majority's text as chosen, not near-identical, margin >= 0.5 without flagged votes
+    pairs = pdb.pairs_from_db(eng, P).set_index("pair_id")
+    sim = pd.Series(token_jaccard(pairs["text_a"], pairs["text_b"]), index=pairs.index)
+    bad = set(meta["flagged_judges"])
+    for r in recs[:200]:
+        assert set(r) >= {"prompt", "chosen", "rejected"} and r["chosen"] != r["rejected"]
+        assert sim[r["pair_id"]] < 0.9
+        v = rows[(rows["pair_id"] == r["pair_id"]) & (rows["dimension"] == r["dimension"])
+                 & ~rows["annotator_id"].isin(bad)]
+        if r["dimension"] == "safety":
+            v = v[v["annotator_id"] != D.MODEL_JUDGE]
+        na, nb = int((v["choice"] == "a").sum()), int((v["choice"] == "b").sum())
+        side = "a" if na > nb else "b"
+        assert abs(na - nb) / len(v) >= 0.5 and r["margin"] == pytest.approx(abs(na - nb) / len(v))
+        assert r["chosen"] == pairs.loc[r["pair_id"], f"text_{side}"]
+        assert r["chosen_response"] == pairs.loc[r["pair_id"], f"response_{side}"]
+    # the file loads back as a DPO/TRL project (the _metadata line is skipped): one pair per record
+    (tmp_path / "p.csv").write_text("project_id,name,client,task_type\ndpo,Clean,X,preference\n")
+    back = f"duckdb:///{tmp_path / 'back.duckdb'}"
+    load_files(back, [tmp_path / "p.csv"])
+    counts_back = load_files(back, [out], project="dpo")
+    assert counts_back["preference_pairs"] == counts_back["preference_judgments"] == len(recs)

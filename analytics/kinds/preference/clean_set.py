@@ -9,7 +9,9 @@ A unit (a pair on one dimension) is **clean** when, after the verdicts of flagge
 3. the two responses are not near-identical: token Jaccard of ``text_a``/``text_b`` below ``max_similarity``
    (pairs without texts pass);
 4. no flagged judge's verdict counts: judges whose position or length test (``bias.judge_bias``, Holm-adjusted
-   p < ``alpha``) flags them, plus any named in ``exclude``.
+   p < ``alpha``) flags them, plus any named in ``exclude``; and on one dimension, a model judge (``team``
+   ``model``, :mod:`.judges`) whose agreement with the human majority there is not above chance (the Wilson
+   interval's lower bound <= 0.5: the demo's model judge on safety).
 
 :func:`clean_set` returns the clean units (``pair_id, dimension, category, chosen_side, margin, n_votes``) and
 the counts per dimension and category; :func:`write_jsonl` writes them: the **first line** is
@@ -35,7 +37,8 @@ __all__ = ["RULE", "clean_set", "write_jsonl"]
 
 RULE = ("non-tie majority with margin |n_a - n_b| / n >= {min_margin} and >= {min_votes} votes; the dimension's "
         "Krippendorff alpha lower 95% bound > 0; token Jaccard of the two texts < {max_similarity}; verdicts of "
-        "flagged judges (position or length bias, Holm p < {alpha}) left out")
+        "flagged judges (position or length bias, Holm p < {alpha}; a model judge on a dimension where its agreement with "
+        "the human majority is not above chance) left out")
 
 
 def clean_set(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None, min_margin: float = 0.5,
@@ -54,6 +57,20 @@ def clean_set(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None, min_ma
                         pairs if has_len else None, alpha=alpha)
         flagged |= set(jb.loc[jb["flagged"], "annotator_id"].astype(str))
     kept = j[~j["annotator_id"].isin(flagged)]
+    on_dim: list[dict] = []
+    if "team" in judgments.columns:
+        from analytics.kinds.preference.judges import model_judges, model_vs_humans
+
+        models = [m for m in model_judges(judgments) if m not in flagged]
+        if models:
+            mv = model_vs_humans(kept.assign(team=judgments.loc[kept.index, "team"].to_numpy()), models, n_boot=0)
+            bad = mv[~(mv["ci_low"] > 0.5)]
+            on_dim = [{"judge": r.judge, "dimension": r.dimension, "agreement_with_humans": _py(r.agreement),
+                       "ci_low": _py(r.ci_low), "n": int(r.n)} for r in bad.itertuples(index=False)]
+            drop = pd.Series(False, index=kept.index)
+            for r in on_dim:
+                drop |= (kept["annotator_id"] == r["judge"]) & (kept["dimension"] == r["dimension"])
+            kept = kept[~drop]
     u = margins(kept) if len(kept) else pd.DataFrame(columns=["dimension", "pair_id", "n", "majority", "margin"])
     alpha_k = (agreement(kept.assign(_dim=kept["dimension"]), by="_dim", metrics=("krippendorff_alpha",),
                          n_boot=n_boot, seed=seed).rename(columns={"_dim": "dimension"}) if len(kept) else
@@ -90,7 +107,7 @@ def clean_set(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None, min_ma
     bcc = units.assign(category=units["category"].fillna("(none)")).groupby(["dimension", "category"]).size()
     bc["clean"] = bcc.reindex(pd.MultiIndex.from_frame(bc[["dimension", "category"]])).fillna(0).astype(int).to_numpy()
     bc["share"] = bc["clean"] / bc["units"]
-    return {"units": units, "counts": counts, "by_category": bc, "flagged": sorted(flagged),
+    return {"units": units, "counts": counts, "by_category": bc, "flagged": sorted(flagged), "flagged_on": on_dim,
             "dimensions": alpha_k, "params": params, "rule": RULE.format(**params)}
 
 
@@ -122,6 +139,7 @@ def metadata(result: dict, source: str | None = None) -> dict:
     """The export's ``_metadata`` object: rule, parameters, flagged judges, counts per dimension and category."""
     return {"format": "labelqa preference clean set (DPO: prompt, chosen, rejected)", "source": source,
             "rule": result["rule"], "params": result["params"], "flagged_judges": result["flagged"],
+            "flagged_on_dimension": result.get("flagged_on", []),
             "counts": [{k: _py(v) for k, v in r.items()} for r in result["counts"].to_dict("records")],
             "by_category": [{k: _py(v) for k, v in r.items()} for r in result["by_category"].to_dict("records")]}
 

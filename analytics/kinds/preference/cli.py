@@ -32,9 +32,10 @@ def add_parser(sub) -> None:
                        description="Agreement (MT-Bench percent with and without ties, Fleiss, Krippendorff), tie "
                                    "rate, position and length bias, transitivity and Bradley-Terry strengths of "
                                    "pairwise judgments. Rows are counted from 1 at the first data row.")
-    p.add_argument("judgments", metavar="JUDGMENTS", nargs="?",
+    p.add_argument("judgments", metavar="JUDGMENTS", nargs="*",
                    help="judgments file: pair_id, annotator_id, choice (+ dimension, shown_first, created_at); "
-                        "leave out with --project to read the database")
+                        "leave out with --project to read the database. 'export [JUDGMENTS]' writes the clean set "
+                        "as DPO JSON Lines (prompt, chosen, rejected) instead")
     p.add_argument("--pairs", metavar="PAIRS",
                    help="pairs file: pair_id (+ prompt_id, response_a, response_b, len_a, len_b or text_a, "
                         "text_b, category)")
@@ -46,6 +47,15 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (0: no interval)")
     p.add_argument("--seed", type=int, default=0)
+    e = p.add_argument_group("export (labelqa preference export ...): the clean set, see "
+                             "analytics/kinds/preference/clean_set.py")
+    e.add_argument("--out", metavar="PATH", help="write the JSON Lines here (default: standard output)")
+    e.add_argument("--min-margin", type=float, default=0.5, help="smallest |n_a - n_b| / n of a clean pair (0.5)")
+    e.add_argument("--min-votes", type=int, default=2, help="fewest verdicts on a clean pair (2)")
+    e.add_argument("--max-similarity", type=float, default=0.9,
+                   help="token Jaccard of the two texts from which a pair is near-identical (0.9)")
+    e.add_argument("--alpha", type=float, default=0.05, help="Holm level that flags a judge's position/length bias")
+    e.add_argument("--exclude", metavar="JUDGE", action="append", default=[], help="leave out this judge too")
     p.set_defaults(func=run)
 
 
@@ -69,9 +79,70 @@ def _load(args):
     return judgments, pairs, jname
 
 
+def _export(args) -> int:
+    """``labelqa preference export [JUDGMENTS] [--pairs P | --dpo | --project P] [--out F]``."""
+    import sys
+
+    from analytics.kinds.preference.clean_set import clean_set, write_jsonl
+
+    if args.project is not None:
+        if args.judgments or args.pairs or args.dpo:
+            raise ValueError("export --project reads the database; drop JUDGMENTS, --pairs and --dpo")
+        from analytics.db import make_engine, resolve_url
+        from analytics.kinds.preference import db as pdb
+
+        engine = make_engine(resolve_url(args.db), read_only=True)
+        try:
+            info = pdb.project_from_db(engine, args.project)
+            if info is None or info["task_type"] != "preference":
+                what = "not in this database" if info is None else f"a {info['task_type']} project"
+                raise ValueError(f"project {args.project!r} is {what}; export --project needs a preference project")
+            judgments, pairs = pdb.scope_rows_from_db(engine, args.project), pdb.pairs_from_db(engine, args.project)
+        finally:
+            engine.dispose()
+        source = f"project {args.project}"
+    elif not args.judgments:
+        raise ValueError("export needs a JUDGMENTS file (with --pairs or --dpo) or --project")
+    else:
+        args.judgments = args.judgments[0]
+        judgments, pairs, source = _load(args)
+    if not 0 <= args.min_margin <= 1:
+        raise ValueError(f"--min-margin must lie in [0, 1], got {args.min_margin}")
+    res = clean_set(judgments, pairs, min_margin=args.min_margin, min_votes=args.min_votes,
+                    max_similarity=args.max_similarity, alpha=args.alpha, exclude=args.exclude,
+                    n_boot=max(args.n_boot, 0) or 500, seed=args.seed)
+    text = write_jsonl(res, pairs, source=source)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        log = sys.stdout
+    else:
+        sys.stdout.write(text)
+        log = sys.stderr
+    c = res["counts"]
+    print(f"clean set of {source}: {int(c['clean'].sum()):,} of {int(c['units'].sum()):,} pairs"
+          + (f" -> {args.out}" if args.out else ""), file=log)
+    for r in c.itertuples(index=False):
+        print(f"  {r.dimension}: {r.clean:,} of {r.units:,} ({100 * r.share:.1f}%); left out: {r.tie_or_low_margin:,} "
+              f"tie or low margin, {r.near_identical:,} near-identical"
+              + (", dimension at chance" if r.dimension_at_chance else ""), file=log)
+    if res["flagged"]:
+        print(f"  flagged judges (verdicts left out): {', '.join(res['flagged'])}", file=log)
+    for r in res.get("flagged_on", []):
+        print(f"  {r['judge']} left out on {r['dimension']}: agrees with the human majority on "
+              f"{100 * r['agreement_with_humans']:.1f}% of {r['n']:,} pairs (not above chance)", file=log)
+    print(f"  rule: {res['rule']} (the file's first line, _metadata)", file=log)
+    return 0
+
+
 def run(args) -> int:
     from analytics.kinds.preference.report import preference_report
 
+    if args.judgments and args.judgments[0] == "export":
+        args.judgments = args.judgments[1:]
+        return _export(args)
+    if len(args.judgments) > 1:
+        raise ValueError(f"give one JUDGMENTS file, got {len(args.judgments)}: {' '.join(args.judgments)}")
+    args.judgments = args.judgments[0] if args.judgments else None
     if args.n_boot < 0:
         raise ValueError(f"--n-boot must be >= 0, got {args.n_boot}")
     if args.project is not None:
