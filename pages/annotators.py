@@ -294,3 +294,53 @@ if dis.empty:
 else:
     table(dis, f"disagreements_{who}", "dis_table", column_config=column_config(dis), caption=f"The {len(dis)} most recent annotations by {who} that "
           "differ from the item's gold label (newest first; at most 50).")
+
+
+# ------------------------------------------------------------------------------------- flagged labels (issue 14)
+@st.cache_data(ttl=600, show_spinner="Finding this annotator's labels flagged by confident learning...")
+def _flagged_labels(_engine, db: str, f, annotator_id: str, sn: int):
+    """(run_id, the annotator's flagged labels, their share row) under the newest run with class scores; None
+    when the project has no model scores or no scored labelled item in the filters."""
+    from sqlalchemy import inspect
+
+    from analytics.sources.label_errors_db import label_errors_from_db, model_score_runs_from_db
+    from analytics.sources.label_issue_db import annotator_flagged_labels_from_db, label_issue_shares_from_db
+
+    if not inspect(_engine).has_table("model_scores"):
+        return None
+    runs = model_score_runs_from_db(_engine, f.project_id)
+    if runs.empty:
+        return None
+    run_id = str(runs.iloc[0]["run_id"])
+    try:
+        res = label_errors_from_db(_engine, f, run_id)
+    except NoData:
+        return None
+    shares = label_issue_shares_from_db(_engine, f, run_id, res, small_n=sn)
+    mine = shares[(shares["dim"] == "annotator") & (shares["grp"] == str(annotator_id))]
+    return run_id, annotator_flagged_labels_from_db(_engine, f, run_id, res, annotator_id), mine
+
+
+st.subheader("Labels flagged as likely errors")
+fl = _flagged_labels(c.engine, c.db, f, who, sn)
+if fl is None:
+    st.info("No model run with class scores covers this annotator's labels in these filters: load a model's "
+            "out-of-sample class scores (`labelqa load`, table `model_scores`) to see the labels confident "
+            "learning flags.", icon=":material/info:")
+else:
+    run_id, flagged, mine = fl
+    if mine.empty:
+        st.info(f"{md(who)} labelled no item scored by model run {md(run_id)} in these filters.")
+    else:
+        r = mine.iloc[0]
+        st.caption(f"{int(r.k):,} of {int(r.n):,} labels of scored items ({fmt_pct(r.share)}, 95% Wilson interval "
+                   f"{fmt_ci(r.ci_low, r.ci_high, pct=True)}) gave an item the label confident learning flags "
+                   f"(model run {md(run_id)}, prune by noise rate)"
+                   + (f"; small sample (fewer than {sn} labels)" if bool(r.small_sample) else "") + ".")
+        if flagged.empty:
+            st.success("None of this annotator's labels is flagged.", icon=":material/check_circle:")
+        else:
+            table(flagged, f"flagged_labels_{who}_{run_id}", "ann_flagged", column_config=column_config(flagged),
+                  height=min(rows_height(len(flagged)), 420),
+                  caption="Lowest score first (self-confidence of the given label). The Label errors & review "
+                          "queue page ranks every flagged item and builds the review queue.")

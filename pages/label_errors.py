@@ -16,12 +16,13 @@ from analytics.metrics.review_queue import (
     WEIGHTS, allocate, class_minimums, priority, queue_from_label_errors, to_label_studio,
 )
 from analytics.sources.label_errors_db import label_errors_from_db, model_score_runs_from_db
+from analytics.sources.label_issue_db import label_issue_shares_from_db
 from analytics.sources.leakage_db import leakage_from_db
 from analytics.io.history import verify_db
 from ui import data
 from ui.charts import forest, heatmap, plotly_chart, rows_height
 from ui.common import (
-    ctx, empty_state, fmt_ci, fmt_pct, md, no_data, page_header, table, url_radio, url_selectbox,
+    ctx, empty_state, fmt_ci, fmt_pct, md, no_data, page_header, small_n, table, url_radio, url_selectbox,
 )
 
 TTL = 600
@@ -45,6 +46,12 @@ def _runs(_engine, db: str, project_id: str) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner="Finding likely label errors (confident learning)...")
 def _errors(_engine, db: str, f, run_id: str, filter_by: str, rank_by: str):
     return label_errors_from_db(_engine, f, run_id, filter_by, rank_by)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Counting flagged labels per annotator, team, week and batch...")
+def _shares(_engine, db: str, f, run_id: str, filter_by: str, rank_by: str, sn: int):
+    return label_issue_shares_from_db(_engine, f, run_id, _errors(_engine, db, f, run_id, filter_by, rank_by),
+                                      small_n=sn)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Checking splits for shared fingerprints...")
@@ -116,6 +123,31 @@ if res is not None:
           column_config={"share": st.column_config.NumberColumn("share", format="percent"),
                          "ci_low": st.column_config.NumberColumn("95% low", format="percent"),
                          "ci_high": st.column_config.NumberColumn("95% high", format="percent")})
+
+    # ---------------------------------------------------------------------------------------- per group
+    st.subheader("Flagged labels per annotator, team, week and batch")
+    dims = {"annotator": "annotator", "team": "team", "week": "week", "batch": "batch"}
+    dim = url_radio("Group by", list(dims), "le_by", default="annotator", horizontal=True,
+                    format_func=lambda d: dims[d])
+    sh = _shares(c.engine, c.db, f, run_id, filter_by, rank_by, small_n(c))
+    g = sh[sh["dim"] == dim]
+    if g.empty:
+        empty_state("No labelled scored items", "No annotation of a scored item in these filters.")
+    else:
+        shown_g = g.sort_values("grp") if dim == "week" else g
+        fig = forest(shown_g, "grp", "share", "ci_low", "ci_high", "n",
+                     f"Share of each {dims[dim]}'s labels flagged (95% Wilson interval; marker size = labels)",
+                     "share of labels flagged", small="small_sample")
+        fig.update_layout(height=rows_height(len(shown_g)))
+        plotly_chart(fig, key="le_groups")
+        table(g.drop(columns=["dim"]).rename(columns={"grp": dims[dim], "n": "labels", "k": "flagged labels"}),
+              f"label_errors_by_{dim}", "le_groups_t",
+              column_config={"share": st.column_config.NumberColumn("share", format="percent"),
+                             "ci_low": st.column_config.NumberColumn("95% low", format="percent"),
+                             "ci_high": st.column_config.NumberColumn("95% high", format="percent")},
+              caption="A flagged label: an annotation that gave a flagged item its given (majority) label. Labels = "
+                      "the group's annotations of scored items; intervals treat annotations as independent. "
+                      f"Groups with fewer than {small_n(c)} labels are marked small samples.")
 
     nm = res.noise_matrix
     with st.expander("Estimated noise matrix P(given label | true label)"):

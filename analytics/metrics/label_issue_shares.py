@@ -1,0 +1,36 @@
+"""Likely label errors per group (issue 14 sec. 1): the share of a group's labels that confident learning flags.
+
+Input: one row per ``dim, grp`` with ``n`` (annotations of scored items) and ``k`` (flagged labels: the annotation
+gave its item's given label and the item is flagged). Output adds ``share = k / n`` with a Wilson interval
+(annotations treated as independent; labels of one item are correlated, so the interval is somewhat narrow where
+annotators share many items) and ``small_sample`` (n below ``small_n``). Groups without annotations are dropped.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.metrics.results import SMALL_N, wilson_interval
+
+__all__ = ["DIMENSIONS", "issue_shares"]
+
+DIMENSIONS = ("annotator", "team", "week", "batch")
+
+
+def issue_shares(counts: pd.DataFrame, confidence: float = 0.95, small_n: int = SMALL_N) -> pd.DataFrame:
+    """``dim, grp, n, k, share, ci_low, ci_high, small_sample``, per dimension sorted by share (desc) then group."""
+    missing = [c for c in ("dim", "grp", "n", "k") if c not in counts.columns]
+    if missing:
+        raise ValueError(f"label-issue counts need columns dim, grp, n, k; missing {missing}")
+    f = counts[counts["n"].astype(float) > 0].copy()
+    n, k = f["n"].to_numpy(float), f["k"].fillna(0).to_numpy(float)
+    if (k < 0).any() or (k > n).any():
+        raise ValueError("flagged labels must lie between 0 and the annotations of the group")
+    lo, hi = wilson_interval(k, n, confidence)
+    f = f.assign(n=n.astype(np.int64), k=k.astype(np.int64), share=k / n, ci_low=lo, ci_high=hi,
+                 small_sample=n < small_n)
+    f["grp"] = f["grp"].where(f["grp"].notna(), "(none)").astype(str)
+    order = {d: i for i, d in enumerate(DIMENSIONS)}
+    f = f.assign(_d=f["dim"].map(order).fillna(len(order)))
+    f = f.sort_values(["_d", "share", "grp"], ascending=[True, False, True], kind="stable")
+    return f.drop(columns="_d").reset_index(drop=True)
