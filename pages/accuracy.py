@@ -12,9 +12,10 @@ from analytics.quality.status import class_status, systematic_by_class
 from ui import data
 from ui.charts import COLOUR, forest, heatmap, plotly_chart
 from ui.common import (
-    PAGES, ctx, empty_state, fmt_ci, fmt_n, fmt_pct, link_params, md, page_header, small_n, status_badge, status_mark,
-    table, url_radio, url_selectbox,
+    PAGES, ctx, empty_reason, empty_state, filter_link, fmt_ci, fmt_n, fmt_pct, link_params, md, page_header, small_n,
+    status_badge, status_mark, table, url_focus, url_radio, url_selectbox,
 )
+from analytics.filters import Filters
 from ui.words import column_config, tidy
 
 c = ctx()
@@ -25,13 +26,23 @@ page_header("Stratified accuracy", "Accuracy of annotations against gold labels,
 
 overall = data.overall_accuracy(c.engine, c.db, f, small_n=sn)
 if overall.n == 0:
-    empty_state("No gold labels in this selection yet",
-                "Accuracy needs annotations on items that have a gold label (table `gold_labels`: expert, "
-                "adjudicated or honeypot answers). Load gold with `labelqa load`, or widen the filters in the "
-                "sidebar. Agreement and coverage pages work without gold.")
+    # the real reason: the filters match no annotation, or no gold-scored one, or the project has no gold at all
+    reason = empty_reason(c)
+    n_gold = data.overall_accuracy(c.engine, c.db, Filters(c.project_id), small_n=sn).n or 0
+    if reason:
+        empty_state("No annotations match these filters", reason)
+    elif n_gold:
+        empty_state("No gold-scored annotation in this selection",
+                    f"This project has {n_gold:,} annotations on gold items, none in the chosen dates, team, schema "
+                    "version and split. Widen the sidebar filters.")
+    else:
+        empty_state("No gold labels in this project yet",
+                    "Accuracy needs annotations on items that have a gold label (table `gold_labels`: expert, "
+                    "adjudicated or honeypot answers). Load gold with `labelqa load`. Agreement and coverage pages "
+                    "work without gold.")
     st.stop()
 
-focus = st.query_params.get("focus")
+focus = url_focus(c)
 if focus:
     st.info(f"Opened from an alert about **{md(focus)}**: its row is marked ▶ below.", icon=":material/notifications:")
 
@@ -60,7 +71,7 @@ with h3:
 
 # -------------------------------------------------------------------------------------- forest plot
 st.subheader("Accuracy per stratum")
-keys = [str(k) for k in c.options.get("attr_key", [])]
+keys = [str(k) for k in c.period_options.get("attr_key", [])]  # the attributes present in the chosen dates
 by_opts = ["gold_label", *[f"attr:{k}" for k in keys]]
 by = url_radio("Stratify by", by_opts, "by", default="gold_label",
                format_func=lambda b: "gold class" if b == "gold_label" else b.split(":", 1)[1],
@@ -135,9 +146,9 @@ else:
                 f"{fmt_pct(r.group_rate)} (n = {int(r.group_n)}) vs {fmt_pct(r.rest_rate)} elsewhere "
                 f"({fmt_p(r.p_value)}, Bonferroni-adjusted; tested across {str(r.dimension).replace('attr:', '').replace('*', ' × ').replace('annotator_id', 'annotators')}).")
             extra = {"cm_team": team_v, "cm_attr": attr_v, "by": by}
-            if team_v or attr_v:
-                right.page_link(PAGES["accuracy"][0], label="Show in the matrix", icon=":material/grid_view:",
-                                query_params=link_params(c, **extra))
+            if team_v or attr_v:  # sets the matrix's team and condition in the address (issue 9 item 11)
+                filter_link("accuracy", "Show in the matrix", extra, here="accuracy", where=right,
+                            key=f"show_{r.true_label}_{r.label}_{r.dimension}", icon=":material/grid_view:", c=c)
             elif str(r.dimension) == "annotator_id":
                 right.page_link(PAGES["annotators"][0], label=f"Open {r.group}", icon=":material/person:",
                                 query_params=link_params(c, annotator=r.group))
@@ -149,8 +160,8 @@ else:
 
 # ----------------------------------------------------------------------------------- confusion matrix
 st.subheader("Confusion matrix")
-teams = [str(t) for t in c.options.get("team", [])]
-attr_vals = [str(v) for v in c.options.get("attr_value", [])]
+teams = [str(t) for t in c.period_options.get("team", [])]  # values present in the chosen dates
+attr_vals = [str(v) for v in c.period_options.get("attr_value", [])]
 m1, m2, m3 = st.columns([1, 1, 1])
 cm_team = url_selectbox("Team", [None, *teams], "cm_team", default=None, where=m1,
                         format_func=lambda v: "All teams" if v is None else v)

@@ -11,8 +11,8 @@ import streamlit as st
 from ui import data
 from ui.charts import COLOUR, forest, heatmap, plotly_chart, weekly
 from ui.common import (
-    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, page_header, small_n, status_badge, status_mark, table,
-    url_radio, week_start,
+    ctx, empty_state, filters_empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, page_header, small_n, status_badge,
+    status_mark, table, url_focus, url_radio, week_start,
 )
 from ui.figfix import monday_ticks, split_bands
 from ui.words import column_config, tidy
@@ -44,9 +44,9 @@ tf = f if span == "range" or end is None else f.replace(date_from=week_start(end
 
 overall = data.agreement(c.engine, c.db, f, metric)
 if not overall.defined and (overall.n or 0) == 0:
-    empty_state("No item has two or more labels in this selection",
-                "Agreement compares annotators who labelled the same item. It fills once items are labelled "
-                "by at least two annotators (overlap), within the chosen dates, team, schema version and split.")
+    filters_empty_state("No item has two or more labels in this selection",
+                        "Agreement compares annotators who labelled the same item. It fills once items are labelled "
+                        "by at least two annotators (overlap), within the chosen dates, team, schema version and split.")
     st.stop()
 
 # ------------------------------------------------------------------------------------------- headline
@@ -103,7 +103,7 @@ if isinstance(weekly_df, pd.DataFrame) and not weekly_df.empty:
 # ------------------------------------------------------------------------------------------- per class
 st.subheader("Per-class agreement")
 pc = data.per_category_agreement(c.engine, c.db, f)
-focus = st.query_params.get("focus")
+focus = url_focus(c)
 if pc.empty:
     empty_state("No class has paired labels", "Per-class agreement needs items with two or more labels.")
 else:

@@ -17,8 +17,8 @@ from analytics.metrics.results import NoData
 from ui import data
 from ui.charts import BLUE, COLOUR, heatmap, plotly_chart, rows_height, style
 from ui.common import (
-    ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_pct, md, no_data, page_header, small_n, status_mark, table,
-    url_selectbox, week_start,
+    ctx, empty_state, filters_empty_state, fmt_ci, fmt_date, fmt_n, fmt_pct, md, no_data, page_header, small_n,
+    status_mark, table, url_selectbox, week_start,
 )
 from ui.figfix import monday_ticks, split_bands
 from ui.words import column_config
@@ -31,9 +31,9 @@ page_header("Annotators", "Who labels how well and how fast. Choose an annotator
 
 act = data.annotator_activity(c.engine, c.db, f)
 if act.empty:
-    empty_state("No annotations match these filters",
-                "The leaderboard lists the annotators of the filtered annotations. Widen the sidebar filters, or "
-                "load annotations with `labelqa load`.")
+    filters_empty_state("No annotations match these filters",
+                        "The leaderboard lists the annotators of the filtered annotations. Widen the sidebar filters, or "
+                        "load annotations with `labelqa load`.")
     st.stop()
 
 # Drift is judged on the 26 weeks up to the end of the date range (baseline = an annotator's first weeks).

@@ -17,8 +17,8 @@ from analytics.filters import Filters
 from ui import data
 from ui.charts import COLOUR, hbar, heatmap, plotly_chart, rows_height, style, top_n
 from ui.common import (
-    csv_bytes, ctx, empty_state, fmt_n, fmt_num, fmt_pct, md, page_header, small_n, status_mark, table, url_radio,
-    url_selectbox, week_start,
+    csv_bytes, ctx, empty_state, filters_empty_state, fmt_n, fmt_num, fmt_pct, md, page_header, small_n, status_mark,
+    table, url_focus, url_radio, url_selectbox, week_start,
 )
 from ui.figfix import readable_log_axis
 from ui.words import column_config, tidy
@@ -44,11 +44,11 @@ page_header("Class coverage", "Is every class, and every class under every condi
 
 dist = data.class_distribution(c.engine, c.db, f)
 if dist.empty or int(dist["annotations"].sum()) == 0:
-    empty_state("No annotations match these filters",
-                "Coverage counts the items of each class among the filtered annotations. Widen the date range, "
-                "team, schema version or split in the sidebar, or load annotations with `labelqa load`.")
+    filters_empty_state("No annotations match these filters",
+                        "Coverage counts the items of each class among the filtered annotations. Widen the date range, "
+                        "team, schema version or split in the sidebar, or load annotations with `labelqa load`.")
     st.stop()
-focus = st.query_params.get("focus")
+focus = url_focus(c)
 
 # ------------------------------------------------------------------------------------------ distribution
 st.subheader("Class distribution")
@@ -86,8 +86,12 @@ table(dtab, "class_distribution", "dist_table", column_config=column_config(dtab
 
 # ------------------------------------------------------------------------------------------ cross-tab
 st.subheader("Class × item condition")
-keys = [str(k) for k in c.options.get("attr_key", [])]
-if not keys:
+keys = [str(k) for k in c.period_options.get("attr_key", [])]  # the attributes of the chosen dates' items
+if not keys and c.options.get("attr_key"):
+    empty_state("No item of the chosen dates has attributes",
+                f"The project's items have {', '.join(md(k) for k in c.options['attr_key'])}, but none annotated in "
+                "these dates. Widen the date range.")
+elif not keys:
     empty_state("No item attributes", "Load item attributes (table `item_attributes`, e.g. lighting, sensor) to "
                 "see which class is missing under which condition.")
 else:

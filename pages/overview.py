@@ -18,7 +18,7 @@ from analytics.quality.alerts import alert_link_label, alerts as build_alerts
 from ui import data
 from ui.charts import BLUE, COLOUR, plotly_chart, style
 from ui.common import (
-    STATUS, ctx, empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, link_params, page_header, small_n,
+    STATUS, ctx, filter_link, filters_empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, page_header, small_n,
     md, status_icon, url_selectbox, weeks_with_data, PAGES,
 )
 
@@ -31,9 +31,9 @@ page_header("Weekly overview", "This week against last week and against the thre
 # schema version, split): a filter whose data end earlier (schema v1) defaults to its own last week.
 weeks = weeks_with_data(data.weekly_volume(c.engine, c.db, f))
 if not weeks:
-    empty_state("No annotations match these filters",
-                "The overview needs at least one week with annotations in the chosen date range, team, schema "
-                "version and split. Widen the filters in the sidebar, or load annotations with `labelqa load`.")
+    filters_empty_state("No annotations match these filters",
+                        "The overview needs at least one week with annotations in the chosen date range, team, schema "
+                        "version and split. Widen the filters in the sidebar, or load annotations with `labelqa load`.")
     st.stop()
 
 week = url_selectbox("Week", weeks, "week", default=weeks[-1],
@@ -191,13 +191,14 @@ if ev is None:
     st.info("No annotation this week for these filters: nothing to judge.", icon=":material/info:")
 elif not alerts:
     st.success("No alert: every judged number is within its threshold for these filters.", icon=":material/check_circle:")
-for a in alerts:
+for k, a in enumerate(alerts):
     with st.container(border=True):
         left, right = st.columns([5, 1.4], vertical_alignment="center")
         left.markdown(f"{status_icon(a.status)} {a.text}")
-        # the link keeps the sidebar's filters and sets only the page choice its label names
-        right.page_link(PAGES[a.page][0], label=alert_link_label(a, PAGES[a.page][1]),
-                        icon=":material/arrow_forward:", query_params=link_params(c, **a.params))
+        # the link keeps the sidebar's filters and sets only the page choice its label names; a link to this page
+        # is a button that writes its choice to the address (issue 9 item 11)
+        filter_link(a.page, alert_link_label(a, PAGES[a.page][1]), a.params, here="overview", key=f"alert_{k}",
+                    where=right, icon=":material/arrow_forward:", c=c)
 
 # ------------------------------------------------------------------------------------------- trends
 st.subheader("26-week trends")

@@ -281,7 +281,7 @@ def test_no_gold_and_no_model_runs_show_empty_states(demo_url, tmp_path, monkeyp
     eng.dispose()
     monkeypatch.setenv("LABELQA_DB_URL", f"duckdb:///{path}")
     at = open_page("accuracy")
-    assert "No gold labels in this selection yet" in texts(at)
+    assert "No gold labels in this project yet" in texts(at)  # the real reason (issue 9 item 12)
     at = open_page("label_vs_model")
     assert "No model runs yet" in texts(at)
     assert "No pre-labels" not in texts(at)  # pre-labels exist; only their gold check is missing
@@ -324,7 +324,7 @@ def test_project_without_prelabels_shows_empty_states(tmp_path, monkeypatch, gol
 
     if not gold:
         at = open_page("accuracy")
-        assert "No gold labels in this selection yet" in texts(at)
+        assert "No gold labels in this project yet" in texts(at)  # the real reason (issue 9 item 12)
 
 
 def test_filters_matching_nothing(demo_db):
@@ -339,8 +339,8 @@ def test_invalid_link_values_fall_back_with_a_warning(demo_db):
     at = open_page("overview", project="nope", team="team_zz")
     assert at.query_params["project"] == "streetscene"
     assert "team" not in at.query_params
-    warnings = " ".join(w.value for w in at.sidebar.warning)
-    assert "nope" in warnings and "team_zz" in warnings
+    warnings = " ".join(w.value for w in at.main.warning)  # on the page, naming parameter and value (issue 9 item 11)
+    assert "`project` = **nope**" in warnings and "`team` = **team_zz**" in warnings
 
 
 # ------------------------------------------------------------------------------------------ portability

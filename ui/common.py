@@ -35,7 +35,8 @@ from analytics.thresholds import Thresholds, ThresholdsError, default_path, load
 
 __all__ = [
     "PAGES", "FILTER_KEYS", "Ctx", "setup", "ctx", "get_engine", "prepare_database", "get_thresholds",
-    "url_selectbox", "url_radio", "link_params",
+    "url_selectbox", "url_radio", "link_params", "url_button", "filter_link", "url_warning", "url_focus",
+    "empty_reason", "filters_empty_state",
     "STATUS", "status_badge", "status_icon", "status_mark", "fmt_num", "fmt_pct", "fmt_ci", "fmt_n",
     "fmt_date", "md", "empty_state", "table", "csv_bytes", "week_start", "weeks_with_data", "page_header", "small_n",
 ]
@@ -106,6 +107,9 @@ class Ctx:
     options: dict[str, list]     # team, schema_version, split, batch, attr_key, annotator, week
     classes: pd.DataFrame        # label, tier, first_schema_version, last_schema_version
     thresholds: Thresholds
+    # team, schema_version, split, annotator, attr_key, attr_value present in the sidebar's date range (the
+    # choices a picker offers, issue 9 item 12); ``options`` holds the project's values over all dates.
+    period_options: dict[str, list] = dataclasses.field(default_factory=dict)
 
     @property
     def project_id(self) -> str:
@@ -256,7 +260,7 @@ def setup() -> Ctx:
     default_pid = str(projects.sort_values("n_annotations", ascending=False)["project_id"].iloc[0])
     pid = qp.get("project") if qp.get("project") in ids else default_pid
     if qp.get("project") and qp.get("project") not in ids:
-        st.sidebar.warning(f"Project {md(qp['project'])} from the link is not in this database; showing {md(pid)}.")
+        url_warning("project", qp["project"], f"no such project in this database; showing {md(pid)}.")
     prow = projects.loc[projects["project_id"].astype(str) == pid].iloc[0]
     project = {k: (None if (isinstance(v, float) and math.isnan(v)) or v is pd.NaT else v) for k, v in prow.items()}
     first = _to_date(project.get("first_date"))
@@ -273,7 +277,7 @@ def setup() -> Ctx:
         vals = [str(v) for v in options.get(kind, [])]
         if str(raw) in vals:
             return cast(raw)
-        st.sidebar.warning(f"{md(key)} = {md(raw)} from the link does not occur in this project; showing all.")
+        url_warning(key, raw, "does not occur in this project; showing all.")
         return None
 
     team = pick("team", "team")
@@ -288,16 +292,23 @@ def setup() -> Ctx:
                                                                            split=split)))
         if weeks_f:
             last_f = min(last, weeks_f[-1] + dt.timedelta(days=6))
-    d_from, d_to = _parse_date(qp.get("from")), _parse_date(qp.get("to"))
     dflt_from, dflt_to = default_range(last_f)
-    if d_from is None or d_to is None or d_from > d_to:
-        d_from, d_to = dflt_from, dflt_to
-    if first is not None and last is not None:
+    d_from, d_to = _url_dates(qp.get("from"), qp.get("to"), dflt_from, dflt_to)
+    if first is not None and last is not None and d_from is not None:
         lo, hi = min(first, dflt_from), last
+        if d_from < lo or d_from > hi:
+            url_warning("from", d_from.isoformat(), f"outside the project's annotation dates ({fmt_date(first)} to "
+                                                  f"{fmt_date(last)}); showing from {fmt_date(min(max(d_from, lo), hi))}.")
+        if d_to > hi or d_to < lo:
+            url_warning("to", d_to.isoformat(), f"outside the project's annotation dates ({fmt_date(first)} to "
+                                              f"{fmt_date(last)}); showing to {fmt_date(min(max(d_to, lo), hi))}.")
         d_from = min(max(d_from, lo), hi)
         d_to = min(max(d_to, d_from), hi)
     # A range the user never chose follows the filters: changing team / schema / split re-defaults it.
     st.session_state[_RANGE_IS_DEFAULT] = (d_from, d_to) == (dflt_from, dflt_to) and d_from is not None
+
+    # The pickers offer the values present in the chosen dates (a value chosen in the URL stays, marked).
+    popts = data.period_options(engine, url, pid, d_from, d_to) if d_from is not None else {}
 
     sb = st.sidebar
     sb.markdown("### Filters")
@@ -337,6 +348,11 @@ def setup() -> Ctx:
 
     def choice(label: str, key: str, wkey: str, opts: list, value, fmt: Callable[[Any], str], help: str):
         # "" stands for "all" (a None option would show as an empty selectbox).
+        if value is not None and value not in opts:  # chosen, but absent from these dates: kept and marked
+            opts = sorted([*opts, value])
+            fmt0 = fmt
+            fmt = lambda v: fmt0(v) + (" (none in these dates)" if v == value else "")  # noqa: E731
+        help = f"{help} Offers the values present in the chosen dates."
         _sync_widget(wkey, "" if value is None else value)
 
         def cb():
@@ -349,11 +365,12 @@ def setup() -> Ctx:
         sb.selectbox(label, ["", *opts], key=wkey, format_func=lambda v: fmt(None if v == "" else v),
                      on_change=cb, help=help)
 
-    choice("Team", "team", "f_team", [str(t) for t in options.get("team", [])], team,
+    shown = popts if d_from is not None else options
+    choice("Team", "team", "f_team", [str(t) for t in shown.get("team", [])], team,
            lambda v: "All teams" if v is None else str(v), "Annotators' team (annotators.team).")
-    choice("Schema version", "schema", "f_schema", [int(s) for s in options.get("schema_version", [])], schema,
+    choice("Schema version", "schema", "f_schema", [int(s) for s in shown.get("schema_version", [])], schema,
            lambda v: "All versions" if v is None else f"v{v}", "Taxonomy version the annotation was made under.")
-    choice("Split", "split", "f_split", [str(s) for s in options.get("split", [])], split,
+    choice("Split", "split", "f_split", [str(s) for s in shown.get("split", [])], split,
            lambda v: "All splits" if v is None else str(v), "Dataset split of the item (items.split).")
 
     # Canonical URL: the full filter set, so a copied link reproduces this view even after new data lands.
@@ -366,9 +383,30 @@ def setup() -> Ctx:
     filters = Filters(project_id=pid, date_from=d_from, date_to=d_to, team=team, schema_version=schema, split=split)
     sb.caption(f"Database: `{_safe_url(url)}`  \nThresholds: `{Path(thresholds.path).name if thresholds.path else 'built-in'}`")
     c = Ctx(db=url, engine=engine, filters=filters, project=project, options=options, classes=classes,
-            thresholds=thresholds)
+            thresholds=thresholds, period_options=popts)
     st.session_state[_CTX] = c
     return c
+
+
+def _url_dates(raw_from: str | None, raw_to: str | None, dflt_from: dt.date | None,
+               dflt_to: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+    """``?from=&to=`` read with a page warning for each value not used as given: not a date (the default side
+    is used), or a reversed range (read the other way round). A missing side takes the default's."""
+    d_from, d_to = _parse_date(raw_from), _parse_date(raw_to)
+    for key, raw, d in (("from", raw_from, d_from), ("to", raw_to, d_to)):
+        if raw not in (None, "") and d is None:
+            url_warning(key, raw, "not a date (YYYY-MM-DD); the default date range is used for it.")
+    if d_from is not None and d_to is not None and d_from > d_to:
+        url_warning("from", raw_from, f"after to = {md(raw_to)}; the range is read the other way round "
+                                      f"({d_to.isoformat()} to {d_from.isoformat()}).")
+        d_from, d_to = d_to, d_from
+    if d_from is None and d_to is None:
+        return dflt_from, dflt_to
+    if d_from is None:
+        d_from = min(dflt_from, d_to) if dflt_from is not None else d_to
+    if d_to is None:
+        d_to = max(dflt_to, d_from) if dflt_to is not None else d_from
+    return d_from, d_to
 
 
 def _to_date(v) -> dt.date | None:
@@ -400,15 +438,24 @@ def _opt_str(v: Any) -> str:
     return v.isoformat() if isinstance(v, dt.date) else str(v)
 
 
-def _url_value(param: str, options: Sequence[Any], default: Any) -> Any:
+def url_warning(param: str, raw: Any, why: str, where: Any = None) -> None:
+    """A visible warning on the page that a value in the address was not used as given (issue 9 item 11):
+    names the parameter and the value (escaped), then ``why`` (what is shown instead)."""
+    (where or st).warning(f"Address parameter `{param}` = **{md(raw)}**: {why}", icon=":material/link_off:")
+
+
+def _url_value(param: str, options: Sequence[Any], default: Any, format_func: Callable[[Any], str] | None = None,
+               where: Any = None) -> Any:
     raw = st.query_params.get(param)
     if raw is not None:
         for o in options:
             if o is not None and _opt_str(o) == raw:
                 return o
-    if default in options:
-        return default
-    return options[0] if options else None
+    value = default if default in options else (options[0] if options else None)
+    if raw not in (None, "") and format_func is not None:
+        url_warning(param, raw, f"not one of this page's choices for these filters; showing "
+                                f"{md(format_func(value)) if options else 'nothing'}.", where)
+    return value
 
 
 def url_selectbox(label: str, options: Sequence[Any], param: str, default: Any = None,
@@ -421,7 +468,7 @@ def url_selectbox(label: str, options: Sequence[Any], param: str, default: Any =
     """
     where = where or st
     options = list(options)
-    value = _url_value(param, options, default)
+    value = _url_value(param, options, default, format_func, where)
     wkey = f"p_{param}"
     # The widget holds "" for a None option: a None value would show as an empty selectbox.
     w_opts = ["" if o is None else o for o in options]
@@ -443,7 +490,7 @@ def url_radio(label: str, options: Sequence[Any], param: str, default: Any = Non
     """A radio group whose value lives in ``?param=``."""
     where = where or st
     options = list(options)
-    value = _url_value(param, options, default)
+    value = _url_value(param, options, default, format_func, where)
     wkey = f"p_{param}"
     _sync_widget(wkey, value)
 
@@ -463,6 +510,42 @@ def link_params(c: Ctx | None = None, **extra: Any) -> dict[str, str]:
             "schema": f.schema_version, "split": f.split}
     base.update(extra)
     return {k: _opt_str(v) for k, v in base.items() if v is not None and v != ""}
+
+
+def url_button(label: str, params: dict[str, Any], key: str, where: Any = None, icon: str | None = None,
+               help: str | None = None) -> None:
+    """A button that sets page choices in the address (``None`` removes one) and reruns this page: the address
+    bar then reproduces the view. A ``st.page_link`` to the page already open draws the view but leaves the
+    address without the link's parameters (Streamlit 1.67), so same-page links are buttons."""
+    def cb():
+        for k, v in params.items():
+            _set_param(k, None if v is None or v == "" else _opt_str(v))
+
+    (where or st).button(label, key=key, on_click=cb, icon=icon, help=help)
+
+
+def filter_link(page: str, label: str, extra: dict[str, Any], here: str, key: str, where: Any = None,
+                icon: str | None = None, c: Ctx | None = None) -> None:
+    """A link that opens ``page`` (a ``PAGES`` key) with the sidebar filters and ``extra``: a page link to
+    another page, a ``url_button`` on the page ``here`` (so the address always holds what the link set)."""
+    w = where or st
+    if page == here:
+        url_button(label, extra, key=key, where=w, icon=icon)
+    else:
+        w.page_link(PAGES[page][0], label=label, icon=icon, query_params=link_params(c, **extra))
+
+
+def url_focus(c: Ctx | None = None) -> str | None:
+    """``?focus=`` (the class an alert names) when it is a class of the project; else a page warning and None."""
+    c = c or ctx()
+    raw = st.query_params.get("focus")
+    if not raw:
+        return None
+    labels = set(c.classes["label"].astype(str)) if not c.classes.empty else set()
+    if raw in labels:
+        return raw
+    url_warning("focus", raw, "not a class of this project; no row is marked.")
+    return None
 
 
 # ------------------------------------------------------------------------------------------- status
@@ -540,6 +623,67 @@ def fmt_date(d) -> str:
 def empty_state(title: str, body: str, where: Any = None, icon: str = ":material/info:") -> None:
     """A clear 'nothing to show' box that says what data would fill it."""
     (where or st).info(f"**{title}.** {body}", icon=icon)
+
+
+def _span_words(rows: pd.DataFrame) -> tuple[int, dt.date | None, dt.date | None]:
+    if rows.empty:
+        return 0, None, None
+    return int(rows["n"].sum()), min(rows["first_date"]), max(rows["last_date"])
+
+
+def empty_reason(c: Ctx | None = None) -> str | None:
+    """Why the sidebar filters match no annotation, in words (issue 9 item 12: "Schema v1 ends 2026-07-26,
+    before the chosen dates (2026-10-05 to 2026-10-25) begin."); None when they match some annotation."""
+    from ui import data  # late: data imports this module
+
+    c = c or ctx()
+    f = c.filters
+    vol = data.weekly_volume(c.engine, c.db, f)
+    if not vol.empty and float(pd.to_numeric(vol["annotations"], errors="coerce").fillna(0).sum()) > 0:
+        return None
+    spans = data.filter_spans(c.engine, c.db, f.project_id)
+    if spans.empty:
+        return "This project has no annotations yet."
+    active = [(col, v, w) for col, v, w in (("team", f.team, f"team {md(f.team)}"),
+                                             ("schema_version", f.schema_version, f"schema v{md(f.schema_version)}"),
+                                             ("split", f.split, f"split {md(f.split)}")) if v is not None]
+
+    def rows(which):
+        m = pd.Series(True, index=spans.index)
+        for col, v, _w in which:
+            m &= spans[col].astype("string") == str(v)
+        return spans[m]
+
+    n, a, b = _span_words(rows(active))
+    if n == 0:
+        alone = "; ".join(f"{x[2]} {fmt_date(a1)} to {fmt_date(b1)}"
+                          for x in active for _n1, a1, b1 in [_span_words(rows([x]))])
+        return (f"No annotation of this project is {' and '.join(w for _c, _v, w in active)} at once (each alone: "
+                f"{alone}). Clear one of these filters.")
+    rng = f"the chosen dates ({fmt_date(f.date_from)} to {fmt_date(f.date_to)})"
+    # the one filter whose own dates miss the range, else the combination (or the project)
+    for which in [[x] for x in active] + [active]:
+        n1, a1, b1 = _span_words(rows(which))
+        who = " with ".join(w for _c, _v, w in which) or "this project"
+        who = who[:1].upper() + who[1:]
+        if f.date_from is not None and b1 is not None and b1 < f.date_from:
+            return (f"{who} ends {fmt_date(b1)} (its last annotation), before {rng} begin. Move the date range "
+                    f"to {fmt_date(a1)} to {fmt_date(b1)}" + (", or clear the filter." if which else "."))
+        if f.date_to is not None and a1 is not None and a1 > f.date_to:
+            return (f"{who} starts {fmt_date(a1)} (its first annotation), after {rng} end. Move the date range "
+                    f"to {fmt_date(a1)} to {fmt_date(b1)}" + (", or clear the filter." if which else "."))
+    who = " with ".join(w for _c, _v, w in active) or "this project"
+    return (f"{who[:1].upper() + who[1:]} has annotations from {fmt_date(a)} to {fmt_date(b)}, but none in {rng}.")
+
+
+def filters_empty_state(title: str, body: str, c: Ctx | None = None, where: Any = None) -> None:
+    """The empty state of a page whose data come from the filtered annotations: when the filters match no
+    annotation at all, that is the reason shown (``empty_reason``), not what data would fill the view."""
+    reason = empty_reason(c)
+    if reason:
+        empty_state("No annotations match these filters", reason, where)
+    else:
+        empty_state(title, body, where)
 
 
 def no_data(exc: NoData, title: str, hint: str = "", where: Any = None) -> None:

@@ -40,6 +40,27 @@ def filter_options(_engine: Engine, db: str, project_id: str) -> dict[str, list]
     return out
 
 
+@st.cache_data(ttl=TTL, show_spinner="Reading the period's filter values...")
+def period_options(_engine: Engine, db: str, project_id: str, date_from, date_to) -> dict[str, list]:
+    """``sql/ui_period_options.sql`` grouped: kind -> sorted values present in ``date_from``..``date_to``
+    (team, schema_version, split, annotator, attr_key, attr_value)."""
+    df = query_df(_engine, "ui_period_options", project_id=project_id, date_from=date_from, date_to=date_to)
+    out: dict[str, list] = {}
+    for kind, g in df.groupby("kind", sort=False):
+        vals = g["value"].dropna().astype(str).tolist()
+        out[str(kind)] = sorted(int(v) for v in vals) if kind == "schema_version" else sorted(vals)
+    return out
+
+
+@st.cache_data(ttl=TTL, show_spinner="Reading the filters' date spans...")
+def filter_spans(_engine: Engine, db: str, project_id: str) -> pd.DataFrame:
+    """``sql/ui_filter_spans.sql``: team, schema_version, split, first_date, last_date, n (all dates)."""
+    df = query_df(_engine, "ui_filter_spans", project_id=project_id)
+    for col in ("first_date", "last_date"):
+        df[col] = pd.to_datetime(df[col]).dt.date
+    return df
+
+
 @st.cache_data(ttl=TTL, show_spinner="Reading the taxonomy...")
 def label_classes(_engine: Engine, db: str, project_id: str) -> pd.DataFrame:
     """``sql/ui_label_classes.sql``: label, tier, first_schema_version, last_schema_version."""
