@@ -16,7 +16,9 @@ from analytics.metrics.review_queue import (
     WEIGHTS, allocate, class_minimums, priority, queue_from_label_errors, to_label_studio,
 )
 from analytics.sources.label_errors_db import label_errors_from_db, model_score_runs_from_db
+from analytics.metrics.label_issue_shares import flagged_annotators
 from analytics.sources.label_issue_db import label_issue_shares_from_db
+from analytics.sources.review_queue_db import queue_signals_from_db, queue_yield_from_db
 from analytics.sources.leakage_db import leakage_from_db
 from analytics.io.history import verify_db
 from ui import data
@@ -52,6 +54,18 @@ def _errors(_engine, db: str, f, run_id: str, filter_by: str, rank_by: str):
 def _shares(_engine, db: str, f, run_id: str, filter_by: str, rank_by: str, sn: int):
     return label_issue_shares_from_db(_engine, f, run_id, _errors(_engine, db, f, run_id, filter_by, rank_by),
                                       small_n=sn)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Vote entropy, Dawid-Skene posteriors and flagged annotators of the queue...")
+def _queue_signals(_engine, db: str, f, run_id: str, filter_by: str, rank_by: str, n_classes: int, sn: int):
+    res_ = _errors(_engine, db, f, run_id, filter_by, rank_by)
+    flagged = flagged_annotators(_shares(_engine, db, f, run_id, filter_by, rank_by, sn))
+    return queue_signals_from_db(_engine, f, res_, n_classes, flagged), flagged
+
+
+@st.cache_data(ttl=60, show_spinner="Reading the reviews of queued items...")
+def _yield(_engine, db: str, f, run_id: str, filter_by: str, rank_by: str, picked: tuple):
+    return queue_yield_from_db(_engine, f, run_id, _errors(_engine, db, f, run_id, filter_by, rank_by), list(picked))
 
 
 @st.cache_data(ttl=TTL, show_spinner="Checking splits for shared fingerprints...")
@@ -175,7 +189,12 @@ if res is not None:
         r_std = c.thresholds.rule("qa_rate", "standard", c.project_id)
         qa = data.qa_coverage(c.engine, c.db, f, r_crit.limit, r_std.limit, r_crit.min_count, r_std.min_count)
         gaps = qa.loc[~qa["meets"].astype(bool), "label"].astype(str).tolist() if not qa.empty else []
-        queue = priority(queue_from_label_errors(res.issues, critical=c.critical, gold_gap_labels=gaps))
+        sig, flagged_ann = _queue_signals(c.engine, c.db, f, run_id, filter_by, rank_by, max(len(c.classes), 2),
+                                          small_n(c))
+        base_q = queue_from_label_errors(res.issues, critical=c.critical, gold_gap_labels=gaps)
+        base_q = base_q.drop(columns=["flagged_period"]).merge(
+            sig[["item_id", "vote_entropy", "ds_posterior", "flagged_period"]], on="item_id", how="left")
+        queue = priority(base_q)
         b1, b2 = st.columns(2)
         budget = int(b1.number_input("Budget (items to review)", min_value=1, max_value=len(queue),
                                      value=min(200, len(queue)), step=10, key="le_budget"))
@@ -185,14 +204,46 @@ if res is not None:
         st.caption(f"{_count(len(picked))} of {_count(len(queue))} flagged items. Priority = weighted sum of signals "
                    f"({', '.join(f'{k} {v:g}' for k, v in WEIGHTS.items())}); each critical class first gets up to "
                    f"{CRITICAL_MIN} items ({', '.join(f'{md(k)} {v}' for k, v in mins.items()) or 'none queued'}). "
-                   "Vote entropy, Dawid-Skene posteriors and flagged annotators are not part of this queue yet.")
+                   "Disagreement: vote entropy of the filtered annotations and 1 - the Dawid-Skene posterior of "
+                   f"the winning label (Dawid-Skene {md(sig.attrs.get('ds', 'not fitted'))}; items with one "
+                   "annotation carry no disagreement signal). Flagged annotators (their share of flagged labels "
+                   "is above the scope's, Wilson lower bound): "
+                   + (", ".join(md(a) for a in flagged_ann) or "none") + ".")
         mix = picked["reasons"].str.split(", ").explode().value_counts()
         st.caption("Reasons in the picked items: " + ", ".join(f"{md(k)} {_count(int(v))}" for k, v in mix.items()))
-        cols = ["item_id", "label", "suggested_label", "priority", "reasons", "model_label", "model_confidence"]
+        cols = ["item_id", "label", "suggested_label", "priority", "reasons", "model_label", "model_confidence",
+                "vote_entropy", "ds_posterior"]
         table(picked[cols], f"review_queue_{run_id}", "le_queue", height=min(rows_height(len(picked)), 520))
         st.download_button("Download Label Studio tasks (JSON)", json.dumps(to_label_studio(picked), ensure_ascii=False),
                            file_name=f"review_queue_{run_id}.json", mime="application/json", key="le_ls",
                            on_click="ignore", icon=":material/download:")
+
+        # the loop: reviewers' verdicts re-imported (labelqa load reviews.csv) measure what the queue found
+        st.markdown("**Measured yield of the queue**")
+        y = _yield(c.engine, c.db, f, run_id, filter_by, rank_by, tuple(picked["item_id"].astype(str)))
+        yq, yp, yb = y["queue"], y["picked"], y["baseline"]
+        y1, y2, y3 = st.columns(3)
+        y1.metric("Queued items corrected", fmt_pct(yq["share"]) if yq["n_reviewed"] else "–",
+                  help="Reviewed queued items whose given label a reviewer corrected or rejected.")
+        y2.metric("In this pick", fmt_pct(yp["share"]) if yp and yp["n_reviewed"] else "–")
+        y3.metric("Reviewed items not queued", fmt_pct(yb["share"]) if yb["n_reviewed"] else "–",
+                  help="The same share among reviewed scored items the queue did not flag: the yield of reviewing "
+                       "without the queue.")
+        if yq["n_reviewed"] == 0:
+            st.info("No queued item has a review yet. Export the queue, review it in Label Studio and load the "
+                    "verdicts (`labelqa load reviews.csv`: review_id, annotation_id, verdict, corrected_label): the "
+                    "queue's measured precision appears here.")
+        else:
+            st.caption(
+                f"Queue: {_count(yq['n_corrected'])} of {_count(yq['n_reviewed'])} reviewed queued items corrected or "
+                f"rejected ({fmt_pct(yq['share'])}, 95% Wilson interval {fmt_ci(yq['ci_low'], yq['ci_high'], pct=True)})"
+                + (f"; this pick {_count(yp['n_corrected'])} of {_count(yp['n_reviewed'])} "
+                   f"({fmt_ci(yp['ci_low'], yp['ci_high'], pct=True)})" if yp and yp["n_reviewed"] else "")
+                + f"; not queued {_count(yb['n_corrected'])} of {_count(yb['n_reviewed'])} ({fmt_pct(yb['share'])}, "
+                f"{fmt_ci(yb['ci_low'], yb['ci_high'], pct=True)})"
+                + (f": the queue finds {y['lift']:.1f}x as many wrong labels per review." if y["lift"] == y["lift"] else ".")
+                + " A review counts when it judges an annotation that gave the item its given label."
+                + (f" Fewer than {small_n(c)} reviewed queued items: a small sample." if yq["n_reviewed"] < small_n(c) else ""))
 
 # -------------------------------------------------------------------------------------------- leakage
 st.subheader("Leakage between splits")

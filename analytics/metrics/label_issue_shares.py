@@ -12,7 +12,7 @@ import pandas as pd
 
 from analytics.metrics.results import SMALL_N, wilson_interval
 
-__all__ = ["DIMENSIONS", "issue_shares"]
+__all__ = ["DIMENSIONS", "issue_shares", "flagged_annotators"]
 
 DIMENSIONS = ("annotator", "team", "week", "batch")
 
@@ -34,3 +34,13 @@ def issue_shares(counts: pd.DataFrame, confidence: float = 0.95, small_n: int = 
     f = f.assign(_d=f["dim"].map(order).fillna(len(order)))
     f = f.sort_values(["_d", "share", "grp"], ascending=[True, False, True], kind="stable")
     return f.drop(columns="_d").reset_index(drop=True)
+
+
+def flagged_annotators(shares: pd.DataFrame) -> list[str]:
+    """Annotators whose flagged-label share is above the scope's: the lower end of their Wilson interval exceeds
+    the share over every annotator (``issue_shares`` output, ``dim == 'annotator'``). Sorted."""
+    a = shares[shares["dim"] == "annotator"]
+    if a.empty or a["n"].sum() == 0:
+        return []
+    overall = a["k"].sum() / a["n"].sum()
+    return sorted(a.loc[a["ci_low"] > overall, "grp"].astype(str))

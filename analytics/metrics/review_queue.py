@@ -18,13 +18,18 @@ gold_gap            0.5     the class is under its QA rate (bool)
 ==================  ======  =====================================================================
 
 ``reasons`` names every signal whose weighted contribution is at least 0.25, strongest first.
+
+The loop: :func:`queue_yield` measures the queue's precision from re-imported reviews (share of reviewed queued
+items whose given label a reviewer corrected or rejected, Wilson interval) next to the same share among reviewed
+items that were not queued (the yield of reviewing at random).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["WEIGHTS", "CONFLICT_CONFIDENCE", "priority", "allocate", "to_label_studio", "queue_from_label_errors", "class_minimums"]
+__all__ = ["WEIGHTS", "CONFLICT_CONFIDENCE", "priority", "allocate", "to_label_studio", "queue_from_label_errors",
+           "class_minimums", "vote_entropy", "queue_yield"]
 
 WEIGHTS = {"label_error": 3.0, "vote_entropy": 1.0, "ds_posterior": 1.0, "model_conflict": 2.0,
            "model_confidence": 1.0, "critical": 1.0, "flagged_period": 1.0, "gold_gap": 0.5}
@@ -133,3 +138,39 @@ def class_minimums(queue: pd.DataFrame, classes, each: int, budget: int) -> dict
         k = max(mins, key=lambda x: (mins[x], x))  # trim the largest minimum first
         mins[k] -= 1
     return {k: v for k, v in mins.items() if v > 0}
+
+
+def vote_entropy(votes: pd.DataFrame, n_classes: int) -> pd.Series:
+    """Per item: Shannon entropy of its votes (``item_id, label, n``) divided by ``log(n_classes)``, in [0, 1]
+    (0: unanimous or a single vote; 1: votes spread evenly over every class)."""
+    if n_classes < 2:
+        return pd.Series(0.0, index=pd.Index(votes["item_id"].unique(), name="item_id"))
+    v = votes.groupby(["item_id", "label"], sort=False)["n"].sum().reset_index()
+    p = v["n"] / v.groupby("item_id")["n"].transform("sum")
+    h = (-(p * np.log(p))).groupby(v["item_id"]).sum()
+    return (h / np.log(n_classes)).clip(0.0, 1.0).rename("vote_entropy")
+
+
+def queue_yield(rows: pd.DataFrame, picked=None, confidence: float = 0.95) -> dict:
+    """The queue's measured precision from reviews. ``rows``: ``item_id, queued, n_reviewed, n_corrected`` (one
+    row per reviewed queued item, one summed row for the reviewed items not queued; ``sql/review_queue_yield.sql``).
+    ``picked``: item ids of a budgeted pick (its yield too). Returns ``{"queue": {...}, "picked": {...} | None,
+    "baseline": {...}, "lift"}``, each part ``{"n_reviewed", "n_corrected", "share", "ci_low", "ci_high"}``
+    (share NaN without reviews)."""
+    from analytics.metrics.results import wilson_interval
+
+    def part(n, k) -> dict:
+        lo, hi = wilson_interval(k, n, confidence)
+        return {"n_reviewed": int(n), "n_corrected": int(k), "share": float(k / n) if n else float("nan"),
+                "ci_low": float(lo), "ci_high": float(hi)}
+
+    q = rows[rows["queued"].astype(int) == 1]
+    b = rows[rows["queued"].astype(int) == 0]
+    out = {"queue": part(q["n_reviewed"].sum(), q["n_corrected"].sum()),
+           "baseline": part(b["n_reviewed"].sum(), b["n_corrected"].sum()), "picked": None}
+    if picked is not None:
+        pq = q[q["item_id"].astype(str).isin({str(x) for x in picked})]
+        out["picked"] = part(pq["n_reviewed"].sum(), pq["n_corrected"].sum())
+    qs, bs = out["queue"]["share"], out["baseline"]["share"]
+    out["lift"] = float(qs / bs) if bs == bs and bs > 0 and qs == qs else float("nan")
+    return out
