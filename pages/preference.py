@@ -13,8 +13,10 @@ import streamlit as st
 
 from analytics.kinds.preference import db as pdb
 from analytics.kinds.preference.bias import holm
+from analytics.kinds.preference.clean_set import clean_set, write_jsonl
+from analytics.kinds.preference.judges import judge_drift, model_vs_humans
 from analytics.kinds.preference.rules import checks as preference_checks
-from ui.charts import forest, plotly_chart, rows_height
+from ui.charts import forest, plotly_chart, rows_height, weekly
 from ui.common import ctx, empty_state, fmt_ci, fmt_num, fmt_pct, md, page_header, status_mark, table
 
 TTL = 600
@@ -28,6 +30,16 @@ def _filters(f) -> dict:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def _project(_engine, db: str, project_id: str):
     return pdb.project_from_db(_engine, project_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _task_type(_engine, db: str, project_id: str):
+    return pdb.task_type_from_db(_engine, project_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _preference_projects(_engine, db: str):
+    return pdb.preference_projects_from_db(_engine)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Computing agreement, biases and cycles per dimension...")
@@ -47,6 +59,35 @@ def _overall(_engine, db: str, project_id: str, filters: dict):
             pdb.position_bias_from_db(_engine, project_id, by="annotator", **filters))
 
 
+@st.cache_data(ttl=TTL, show_spinner="Reading the verdicts, pairs and gold...")
+def _rows(_engine, db: str, project_id: str, filters: dict):
+    return (pdb.scope_rows_from_db(_engine, project_id, **filters), pdb.pairs_from_db(_engine, project_id),
+            pdb.gold_from_db(_engine, project_id))
+
+
+@st.cache_data(ttl=TTL, show_spinner="Weekly agreement per dimension...")
+def _weekly(_engine, db: str, project_id: str, filters: dict, dims: tuple):
+    parts = [pdb.agreement_from_db(_engine, project_id, by="week", dimension=d, metrics=("percent_without_ties",),
+                                   n_boot=200, **filters).assign(dimension=d) for d in dims]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+@st.cache_data(ttl=TTL, show_spinner="Model judge vs the human majority, each judge's drift...")
+def _judges(_engine, db: str, project_id: str, filters: dict, drift_weeks: int, drift_alpha: float):
+    rows, pairs, gold = _rows(_engine, db, project_id, filters)
+    mv = model_vs_humans(rows, n_boot=N_BOOT)
+    drift = judge_drift(rows, gold, baseline_weeks=drift_weeks, alpha=drift_alpha) if len(rows) else pd.DataFrame()
+    lb = pdb.length_bias_from_db(_engine, project_id, by="annotator", **filters)
+    return mv, drift, lb
+
+
+@st.cache_data(ttl=TTL, show_spinner="Computing the clean set...")
+def _clean(_engine, db: str, project_id: str, filters: dict, min_margin: float):
+    rows, pairs, _gold = _rows(_engine, db, project_id, filters)
+    res = clean_set(rows, pairs, min_margin=min_margin, n_boot=N_BOOT)
+    return res, write_jsonl(res, pairs, source=f"project {project_id}")
+
+
 def _share(v, lo, hi, n) -> str:
     return "–" if v is None or not np.isfinite(v) else f"{fmt_pct(v)} ({fmt_ci(lo, hi, pct=True)}; n={int(n):,})"
 
@@ -58,11 +99,19 @@ page_header("Preference judgments",
             "bias, cycles of the majority preference. Every share has its n and 95% interval.")
 info = _project(c.engine, c.db, f.project_id)
 if info is None or info["task_type"] != "preference":
-    kind = "a database without the preference tables" if info is None else f"a {md(info['task_type'])} project"
-    empty_state("Not a preference project",
-                f"This page reads pairwise preference judgments; project {md(f.project_id)} is {kind}. Choose a "
-                "project whose task type is 'preference', or load one: a projects file with task_type = preference, "
-                "then `labelqa load --project P pairs.csv judgments.csv` (or a DPO/TRL JSON lines file).")
+    task = _task_type(c.engine, c.db, f.project_id)
+    others = _preference_projects(c.engine, c.db)
+    what = (f"Project {md(f.project_id)} is not in this database." if task is None else
+            f"Project {md(f.project_id)} is a {md(task)} project: its annotations are on the other pages "
+            "(Overview, Accuracy, Agreement...)." if task != "preference" else
+            f"Project {md(f.project_id)} is a preference project, but this database has no preference tables yet "
+            "(it was built before the preference kind and is opened read-only; `labelqa load` creates them).")
+    pick = (f"Choose one of this database's preference projects in the sidebar: {', '.join(md(x) for x in others)}."
+            if others else "This database has no preference project: load one with a projects file "
+            "(`task_type = preference`), then `labelqa load --project P pairs.csv judgments.csv` (or a DPO/TRL JSON "
+            "lines file); `labelqa demo` builds one (`assistant_prefs`).")
+    empty_state("Not a preference project", f"{what} This page reads pairwise preference judgments (a, b or tie). "
+                + pick)
     st.stop()
 if info["n_judgments"] == 0:
     empty_state("No judgments yet",
@@ -119,6 +168,16 @@ if len(fig_df):
 else:
     empty_state("No agreement to show", "No pair has non-tie verdicts from two or more judges in these filters.")
 
+wk = _weekly(c.engine, c.db, f.project_id, flt, tuple(str(g) for g in counts["group"]))
+wk = wk.dropna(subset=["value"]) if len(wk) else wk
+if len(wk):
+    wk = wk.assign(week=pd.to_datetime(wk["group"]))
+    plotly_chart(weekly(wk, "week", "value", "Agreement without ties per week and dimension (95% interval)",
+                        "agreement", lo="ci_low", hi="ci_high", group="dimension", n="n", pct=True),
+                 key="pref_weekly")
+    st.caption("Per Monday week of the verdicts: the share of agreeing non-tie verdict pairs on the same pair "
+               "(bootstrap over pairs, 200 replicates); n = pairs judged by two or more judges that week.")
+
 # --------------------------------------------------------------------------------------------------- rules
 st.subheader("Quality rules")
 chk = _checks(c.engine, c.db, f.project_id, flt, c.thresholds)
@@ -134,8 +193,9 @@ else:
         "interval": [fmt_ci(lo, hi) for lo, hi in zip(chk["ci_low"], chk["ci_high"])],
         "n": chk["n"], "threshold": chk["threshold"], "note": chk["note"]})
     table(shown, "preference_rules", "pref_rules", status_cols=["status"],
-          caption="Biases are judged as |share - 0.5| on the lower bound of that distance; limits are the "
-                  "preference kind's defaults (analytics/kinds/preference/rules.py).")
+          caption="Biases are judged as |share - 0.5| on the lower bound of that distance; limits are "
+                  "labelqa.toml's [rules.preference_*] (defaults in analytics/quality/config_file.py); the gate "
+                  "judges the same: `labelqa gate --project " + f.project_id.replace("`", "") + "`.")
 
 # ---------------------------------------------------------------------------------------- objects, judges
 bt, judges = _overall(c.engine, c.db, f.project_id, flt)
@@ -156,17 +216,98 @@ else:
           caption="Bradley-Terry strength over all dimensions (sums to 1; ties count half a win to each side), "
                   "95% bootstrap interval over pairs (200 replicates); n = verdicts involving the object.")
 
-st.subheader("Judges: position bias")
-judges = judges[judges["n"] > 0].copy()
-if judges.empty:
-    empty_state("No positions recorded", "Give shown_first (a or b) in the judgments to see each judge's share of "
-                "verdicts for the response shown first.")
+# ------------------------------------------------------------------------------------------ judge vs human
+st.subheader("Model judge vs humans")
+mv, drift, lb = _judges(c.engine, c.db, f.project_id, flt, int(c.thresholds.setting("drift_baseline_weeks")),
+                        float(c.thresholds.drift_alpha()))
+if mv.empty:
+    empty_state("No model judge", "No judge of these verdicts is marked as a model: give the model judge's "
+                "annotators row team = model (e.g. an annotators file with annotator_id, team).")
 else:
-    judges["p_holm"] = holm(judges["p_value"].to_numpy())
-    judges = judges.sort_values(["p_holm", "group"])
-    table(pd.DataFrame({"judge": judges["group"], "chose first-shown": [_share(*x) for x in zip(
-        judges["share"], judges["ci_low"], judges["ci_high"], judges["n"])], "n": judges["n"],
-        "p (Holm)": [fmt_num(p) for p in judges["p_holm"]]}), "preference_judges", "pref_judges",
-        height=rows_height(min(len(judges), 30)),
-        caption="Share of non-tie verdicts for the first-shown response per judge (95% Wilson interval), exact "
-                "binomial test against 50% with Holm's correction over the judges.")
+    def _reading(r) -> str:
+        if not r.n:
+            return "no pair to compare"
+        if not r.ci_low > 0.5:
+            return "not above chance: keep humans"
+        if np.isfinite(r.human_agreement) and r.ci_high < r.human_agreement:
+            return "below the humans' own agreement"
+        return "as often as humans agree: may stand in"
+    table(pd.DataFrame({
+        "dimension": mv["dimension"], "model judge": mv["judge"],
+        "agrees with human majority": [_share(*x) for x in zip(mv["agreement"], mv["ci_low"], mv["ci_high"], mv["n"])],
+        "humans agree with each other": ["–" if not np.isfinite(v) else f"{fmt_pct(v)} ({fmt_ci(lo, hi, pct=True)}; "
+                                         f"n={int(n):,} pairs)" for v, lo, hi, n in zip(
+                                             mv["human_agreement"], mv["human_ci_low"], mv["human_ci_high"],
+                                             mv["human_n"])],
+        "model ties": [fmt_pct(v) if np.isfinite(v) else "–" for v in mv["model_tie_rate"]],
+        "reading": [_reading(r) for r in mv.itertuples(index=False)]}), "preference_model_vs_humans", "pref_mvh",
+        caption="Pairs whose human verdicts (2+ humans) have a non-tie majority and the model gave a non-tie verdict: "
+                "share where the model picks the majority's side (95% Wilson interval, n = pairs). Beside it the "
+                "humans' pairwise agreement without ties (MT-Bench, bootstrap interval). Model judges: annotators "
+                "whose team is 'model'.")
+
+# ------------------------------------------------------------------------------------------------- judges
+st.subheader("Judges: biases and drift")
+judges = judges[judges["n"] > 0].copy()
+if judges.empty and lb.empty:
+    empty_state("No positions or lengths recorded", "Give shown_first (a or b) in the judgments, or lengths/texts "
+                "in the pairs, to see each judge's position and length bias.")
+else:
+    jt = judges.set_index("group")
+    lt = lb[lb["n"] > 0].set_index("group")
+    who = sorted(set(jt.index) | set(lt.index))
+    pos_h = pd.Series(holm(jt["p_value"].to_numpy()), index=jt.index) if len(jt) else pd.Series(dtype=float)
+    len_h = pd.Series(holm(lt["p_value"].to_numpy()), index=lt.index) if len(lt) else pd.Series(dtype=float)
+    g = drift[drift["against"] == "gold"].set_index("annotator_id") if len(drift) else pd.DataFrame()
+    pe = drift[drift["against"] == "peers"].set_index("annotator_id") if len(drift) else pd.DataFrame()
+
+    def _cell(t, j):
+        return _share(t.loc[j, "share"], t.loc[j, "ci_low"], t.loc[j, "ci_high"], t.loc[j, "n"]) if j in t.index else "–"
+
+    def _drift(t, j):
+        if not len(t) or j not in t.index:
+            return "–"
+        r = t.loc[j]
+        if not np.isfinite(r["p_value"]):
+            return f"not tested ({r['reason']})"
+        base = f"{fmt_pct(r['baseline_acc'])} -> {fmt_pct(r['recent_acc'])}, p={fmt_num(r['p_value'])}"
+        return (f"DRIFT from {pd.Timestamp(r['start_week']).date()}: " + base) if r["drift"] else base
+
+    jtab = pd.DataFrame({
+        "judge": who,
+        "chose first-shown": [_cell(jt, j) for j in who],
+        "position p (Holm)": [fmt_num(pos_h.get(j, np.nan)) for j in who],
+        "chose longer": [_cell(lt, j) for j in who],
+        "length p (Holm)": [fmt_num(len_h.get(j, np.nan)) for j in who],
+        "vs gold: first weeks -> last weeks": [_drift(g, j) for j in who],
+        "vs peers: first weeks -> last weeks": [_drift(pe, j) for j in who]})
+    order = np.argsort([min(pos_h.get(j, 1.0), len_h.get(j, 1.0)) for j in who], kind="stable")
+    table(jtab.iloc[order], "preference_judges", "pref_judges", height=rows_height(min(len(who), 30)),
+          caption="Shares of non-tie verdicts (95% Wilson interval), exact binomial test against 50% with Holm's "
+                  "correction over the judges. Drift: the classification drift test (one-sided two-proportion "
+                  "z-test of the last weeks vs the judge's first weeks, CUSUM start week) on agreement with the "
+                  "gold verdicts and with the other human judges of the same pairs.")
+
+# ----------------------------------------------------------------------------------------------- clean set
+st.subheader("Clean set for DPO")
+margin = st.slider("Smallest majority margin |n_a - n_b| / n", 0.0, 1.0, 0.5, 0.05, key="pref_margin")
+res, jsonl = _clean(c.engine, c.db, f.project_id, flt, float(margin))
+cc = res["counts"]
+if cc.empty:
+    empty_state("No clean set", "No pair has verdicts in these filters.")
+else:
+    table(pd.DataFrame({"dimension": cc["dimension"], "pairs": cc["units"], "clean": cc["clean"],
+                        "share clean": [fmt_pct(v) for v in cc["share"]],
+                        "tie or low margin": cc["tie_or_low_margin"], "near-identical": cc["near_identical"],
+                        "dimension at chance": ["yes" if v else "" for v in cc["dimension_at_chance"]]}),
+          "preference_clean_counts", "pref_clean",
+          caption="Rule: " + res["rule"] + ". Flagged judges (verdicts left out): "
+                  + (", ".join(res["flagged"]) or "none")
+                  + "".join(f"; {r['judge']} on {r['dimension']}" for r in res.get("flagged_on", [])) + ".")
+    table(res["by_category"], "preference_clean_by_category", "pref_clean_cat",
+          caption="Clean pairs per dimension and prompt category.")
+    st.download_button(f"Download the clean set ({int(cc['clean'].sum()):,} pairs, JSON Lines)", jsonl,
+                       file_name=f"{f.project_id}_clean.jsonl", mime="application/jsonl", key="pref_dl")
+    st.caption("The file's first line is {\"_metadata\": ...} (rule, parameters, flagged judges, counts); then one "
+               "prompt, chosen, rejected object per pair and dimension. The same file: `labelqa preference export "
+               "--project " + f.project_id.replace("`", "") + " --out clean.jsonl`.")

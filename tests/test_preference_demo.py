@@ -212,3 +212,40 @@ def test_export_clean_set_from_the_demo(demo, capsys, tmp_path):
     load_files(back, [tmp_path / "p.csv"])
     counts_back = load_files(back, [out], project="dpo")
     assert counts_back["preference_pairs"] == counts_back["preference_judgments"] == len(recs)
+
+
+# ------------------------------------------------------------------------------------------------- the page
+def test_page_judges_drift_and_clean_set_download(demo, monkeypatch, capsys, tmp_path):
+    from dbutil import open_dashboard_page
+
+    from analytics import cli
+    from analytics.kinds.preference.judges import model_vs_humans
+
+    url, eng, rows = demo
+    at = open_dashboard_page(url, P, "preference", monkeypatch)
+    frames = [d.value for d in at.dataframe]
+    mvh = next(f for f in frames if "model judge" in f.columns).set_index("dimension")
+    want = model_vs_humans(rows, n_boot=500).set_index("dimension")
+    for d in D.DIMENSIONS:
+        assert mvh.loc[d, "agrees with human majority"].startswith(f"{100 * want.loc[d, 'agreement']:.1f}% (")
+        assert mvh.loc[d, "agrees with human majority"].endswith(f"n={int(want.loc[d, 'n']):,})")
+    assert mvh.loc["safety", "reading"].startswith("not above chance")
+    assert mvh.loc["helpfulness", "reading"].startswith("as often as humans agree")
+    judges = next(f for f in frames if "judge" in f.columns and "chose longer" in f.columns).set_index("judge")
+    drifting = [j for j, v in judges["vs gold: first weeks -> last weeks"].items() if str(v).startswith("DRIFT")]
+    assert drifting == ["pj_04"]
+    assert judges.loc["pj_03", "position p (Holm)"] == "0.000"
+    clean = next(f for f in frames if "share clean" in f.columns).set_index("dimension")
+    # the download is the export of the CLI (same records; the interval of alpha uses the page's 500 replicates)
+    dl = [b for b in at.get("download_button") if b.key == "pref_dl"]
+    assert len(dl) == 1 and f"({int(clean['clean'].sum()):,} pairs" in dl[0].proto.label
+    out = tmp_path / "c.jsonl"
+    assert cli.main(["preference", "export", "--project", P, "--db", url, "--out", str(out), "--n-boot", "500"]) == 0
+    capsys.readouterr()
+    n_lines = len(out.read_text().splitlines()) - 1
+    assert n_lines == int(clean["clean"].sum())
+    # any other project: the empty state says what it is and names the preference project
+    at = open_dashboard_page(url, "streetscene", "preference", monkeypatch)
+    said = " ".join(str(m.value) for m in at.info)
+    assert "streetscene is a classification project" in said and P in said and not at.dataframe
+    assert "database without" not in said

@@ -27,7 +27,8 @@ from analytics.metrics.results import wilson_interval
 __all__ = ["BY_CHOICES", "agreement_from_db", "group_counts_from_db", "tie_rate_from_db", "position_bias_from_db",
            "length_bias_from_db", "object_votes_from_db", "project_from_db", "transitivity_from_db",
            "bradley_terry_from_db",
-           "summary_from_db", "scope_rows_from_db", "pairs_from_db", "gold_from_db"]
+           "summary_from_db", "scope_rows_from_db", "pairs_from_db", "gold_from_db",
+           "task_type_from_db", "preference_projects_from_db"]
 
 BY_CHOICES = (None, "dimension", "annotator", "week", "category")
 
@@ -202,3 +203,17 @@ def gold_from_db(engine, project_id: str) -> pd.DataFrame:
     if not inspect(engine).has_table("preference_gold"):
         return pd.DataFrame(columns=["pair_id", "dimension", "choice"])
     return query_df(engine, "preference_gold_rows", project_id=project_id)
+
+
+def task_type_from_db(engine, project_id: str) -> str | None:
+    """``projects.task_type`` of a project (``classification`` when empty; None for an unknown project)."""
+    df = query_df(engine, "preference_task_type", project_id=project_id)
+    if df.empty:
+        return None
+    t = df.iloc[0]["task_type"]
+    return "classification" if t is None or t != t or str(t) == "" else str(t)
+
+
+def preference_projects_from_db(engine) -> list[str]:
+    """Ids of the database's projects of task_type ``preference``."""
+    return [str(x) for x in query_df(engine, "preference_projects")["project_id"]]
