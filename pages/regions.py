@@ -2,11 +2,17 @@
 
 For a project of task_type spans, boxes or multilabel: per label, agreement between annotators (pairwise F1 of
 matched spans / boxes, or binary alpha of a label in the sets) with n and its 95% bootstrap interval; accuracy
-against gold (precision, recall with Wilson intervals and n); a per-annotator table. Statistics come from
-analytics.kinds.<kind>.db (the scope's regions from SQL, matched by the kinds' metrics); this page only draws.
+against gold (precision, recall with Wilson intervals and n); a per-annotator table. Spans and boxes add the
+per-label agreement per week, the localisation-bias forest per annotator (boxes), miss rates by item attribute and
+object size (boxes) or per annotator against gold at instance and token level (spans), and an annotator's worst
+items against gold drawn (boxes on a blank canvas of the image size, spans highlighted in the escaped text).
+Statistics come from analytics.kinds.<kind> (the scope's regions from SQL, matched by the kinds' metrics); this
+page only draws.
 """
 from __future__ import annotations
 
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 from sqlalchemy import inspect
@@ -16,6 +22,8 @@ from analytics.kinds.boxes import db as boxes_db
 from analytics.kinds.multilabel import db as multilabel_db
 from analytics.kinds.spans import db as spans_db
 from analytics.metrics.results import NoData
+from ui.charts import forest, plotly_chart, weekly
+from ui.regions import box_figure, span_html
 from ui.common import ctx, empty_state, fmt_ci, fmt_num, md, page_header, table
 
 TTL = 600
@@ -81,6 +89,8 @@ def _shown(df: pd.DataFrame, key: str) -> pd.DataFrame:
             v = pd.to_numeric(df[c], errors="coerce")
             whole = v.dropna().eq(v.dropna().round()).all() and c not in ("sd", "mean_iou", "area_ratio", "f1")
             out[name] = v.round().astype("Int64") if whole else [fmt_num(x) for x in v]
+        else:  # a grouping column (label of a week's row, lighting, size)
+            out[name] = df[c].astype(str)
     return out
 
 
@@ -148,3 +158,110 @@ else:
         empty_state("No annotator figures", "No annotator has an item with gold in this scope.")
     else:
         table(_shown(_frame(ann, "annotator_id"), "annotator_id"), f"{kind}_per_annotator", f"{kind}_ann")
+
+
+# ------------------------------------------------------------------ spans and boxes: time, bias, misses, worst items
+if kind == "multilabel":
+    st.stop()
+
+
+@st.cache_data(ttl=TTL, show_spinner="Per week, per annotator and per attribute...")
+def _regions(_engine, db: str, kind: str, filters):
+    from analytics.kinds.regions_db import item_attributes
+
+    if kind == "boxes":
+        from analytics.kinds.boxes.accuracy import localisation_bias, miss_rates
+        from analytics.kinds.boxes.quality import agreement_by
+
+        regions, gold = boxes_db.boxes_from_db(_engine, filters), boxes_db.gold_boxes_from_db(_engine, filters)
+    else:
+        from analytics.kinds.spans.quality import agreement_by, f1_vs_gold
+
+        regions, gold = spans_db.spans_from_db(_engine, filters), spans_db.gold_spans_from_db(_engine, filters)
+    items = item_attributes(_engine, filters.project_id)
+    out = {"regions": regions, "gold": gold, "weekly": agreement_by(regions, "week", n_boot=200),
+           "bias": None, "miss": None, "f1": None, "texts": None, "attrs": [c for c in items.columns if c != "item_id"]}
+    if not gold["label"].notna().any():
+        return out
+    if kind == "boxes":
+        out["bias"] = localisation_bias(regions, gold, by=("annotator_id",))
+        # the attribute with the fewest values (lighting day / night before camera)
+        few = sorted((items[a].nunique(), a) for a in out["attrs"] if items[a].nunique() <= 4)[:1]
+        by = (*(["team"] if "team" in regions.columns else []), *[a for _, a in few], "size")
+        out["miss"] = miss_rates(regions, gold, by=by, items=items)
+    else:
+        texts = spans_db.texts_from_db(_engine, filters)
+        out["texts"] = texts
+        inst = f1_vs_gold(regions, gold, "instance", by=("annotator_id",), n_boot=200)
+        tok = f1_vs_gold(regions, gold, "token", texts=texts, by=("annotator_id",), n_boot=200)
+        tok = tok.rename(columns={"f1": "f1_token", "f1_ci_low": "f1_token_ci_low", "f1_ci_high": "f1_token_ci_high"})
+        out["f1"] = inst.merge(tok[["annotator_id", "f1_token", "f1_token_ci_low", "f1_token_ci_high"]], on="annotator_id")
+    return out
+
+
+rg = _regions(c.engine, c.db, kind, f)
+st.subheader("Agreement per label over time")
+wk = rg["weekly"]
+if wk.empty:
+    empty_state("No weekly agreement", "No week of this scope has two annotators on a common item.")
+else:
+    wk = wk.assign(shown=wk["label"].replace("", "all labels"), week=pd.to_datetime(wk["week"]))
+    plotly_chart(weekly(wk, "week", "mean", "Mean pairwise F1 per week", "mean pairwise F1", lo="ci_low", hi="ci_high",
+                        group="shown", n="n_items", y_range=(0, 1)), key="regions_weekly")
+    table(_shown(wk.assign(label=wk["shown"]).drop(columns=["shown"]).astype({"week": str}), "week"), f"{kind}_agreement_per_week",
+          f"{kind}_week", caption="pairwise F1 within each week's items; 95% bootstrap interval over items")
+
+if rg["gold"] is None or not rg["gold"]["label"].notna().any():
+    st.stop()
+if kind == "boxes":
+    st.subheader("Localisation bias per annotator")
+    lb = rg["bias"].assign(pct=lambda d: np.exp(d["log_area_ratio"]) - 1, lo=lambda d: np.exp(d["log_area_ratio_ci_low"]) - 1,
+                           hi=lambda d: np.exp(d["log_area_ratio_ci_high"]) - 1).sort_values("log_area_ratio")
+    plotly_chart(forest(lb, "annotator_id", "pct", "lo", "hi", "n", "Box area vs gold, matched boxes (95% CI)",
+                        "area annotated / area gold - 1", refs=[(0.0, "same size", "#555")]), key="regions_bias")
+    st.subheader("Miss rate by team, attribute and object size")
+    ms = rg["miss"]
+    table(_shown(ms, ms.columns[0]), "boxes_miss_rates", "boxes_miss",
+          caption="gold boxes an annotator left out (no same-label IoU >= 0.5 match), Wilson 95% interval; size: "
+                  "COCO small < 32² px, medium < 96² px, large")
+else:
+    st.subheader("Per annotator against gold: instance and token F1")
+    fr = rg["f1"]
+    table(_shown(fr[["annotator_id", "f1", "f1_ci_low", "f1_ci_high", "f1_token", "f1_token_ci_low",
+                     "f1_token_ci_high", "n_gold", "n_annotated"]], "annotator_id"), "spans_f1_vs_gold", "spans_f1",
+          caption="F1 = 2 TP / (gold + annotated), identical spans (instance) or labelled tokens (token); 95% "
+                  "bootstrap interval over items. Low instance F1 with high token F1: merged or split spans")
+
+st.subheader("Worst items of an annotator")
+people = sorted(rg["regions"]["annotator_id"].astype(str).unique())
+who = st.selectbox("annotator", people, key="regions_who")
+if kind == "boxes":
+    from analytics.kinds.boxes.quality import item_boxes, worst_items
+
+    worst = worst_items(rg["regions"], rg["gold"], who)
+else:
+    from analytics.kinds.spans.quality import worst_items
+
+    worst = worst_items(rg["regions"], rg["gold"], who)
+if worst.empty:
+    empty_state("No items with gold", f"{md(who)} has no item with gold in this scope.")
+for r in worst.itertuples(index=False):
+    caption = f"item {md(r.item_id)}: F1 against gold {fmt_num(r.f1)} ({int(r.n_annotated)} drawn, {int(r.n_gold)} gold)"
+    st.markdown(caption)
+    if kind == "boxes":
+        reg = rg["regions"]
+        one = reg[reg["item_id"].astype(str) == str(r.item_id)]
+        w, h = (float(one["image_width"].max()), float(one["image_height"].max())) if "image_width" in one else (np.nan,) * 2
+        parts = item_boxes(reg, rg["gold"], r.item_id, who)
+        if not np.isfinite(w) or not np.isfinite(h):
+            w, h = float((parts["x"] + parts["width"]).max()), float((parts["y"] + parts["height"]).max())
+        plotly_chart(box_figure(parts, w, h, f"{r.item_id}: gold dashed, {who} solid"), key=f"box_{r.item_id}")
+    else:
+        text = rg["texts"].set_index("item_id")["text"].get(r.item_id, "")
+        sp, gd = rg["regions"], rg["gold"]
+        ann = sp[(sp["item_id"] == r.item_id) & (sp["annotator_id"].astype(str) == who) & sp["label"].notna()]
+        st.markdown(f"<div class='lqa-span-text'>{span_html(str(text), ann, gd[(gd['item_id'] == r.item_id) & gd['label'].notna()])}</div>",
+                    unsafe_allow_html=True)
+if kind == "spans" and not worst.empty:
+    st.caption("highlighted: the annotator's spans, [label] at their end; underlined: gold spans, 'gold label' at "
+               "their end")

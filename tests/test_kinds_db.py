@@ -475,7 +475,8 @@ def test_regions_page_per_kind_and_elsewhere(regions, monkeypatch):
     assert acc.loc["PER", "gold"] == spans_db.span_accuracy_from_db(eng, "ner")["per_label"]["PER"]["n_gold"]
     assert set(at.dataframe[2].value["annotator"]) == {"a1", "a2", "a3"}
     at = _open(url, "det", monkeypatch)
-    assert [m.value for m in at.metric] == ["3", "7", "4"] and len(at.dataframe) == 3
+    # + agreement per week and miss rates by team / object size (tests/test_regions_page.py checks their figures)
+    assert [m.value for m in at.metric] == ["3", "7", "4"] and len(at.dataframe) == 5
     at = _open(url, "tag", monkeypatch)
     assert "MASI alpha" in " ".join(m.value for m in at.markdown) and len(at.dataframe) == 3
     at = _open(url, "cls", monkeypatch)

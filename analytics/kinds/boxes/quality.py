@@ -1,13 +1,15 @@
 """Boxes per week or team: pairwise IoU-matched F1 between annotators within each group of images
-(:func:`analytics.kinds.boxes.agreement.box_agreement`), overall and per label, with its bootstrap interval."""
+(:func:`analytics.kinds.boxes.agreement.box_agreement`), overall and per label, with its bootstrap interval; the
+worst images of an annotator against gold and the boxes to draw for one of them."""
 from __future__ import annotations
 
 import pandas as pd
 
+from analytics.kinds.boxes.accuracy import detection_accuracy, gold_matches
 from analytics.kinds.boxes.agreement import box_agreement
 from analytics.metrics.results import NoData
 
-__all__ = ["agreement_by"]
+__all__ = ["agreement_by", "worst_items", "item_boxes"]
 
 
 def agreement_by(boxes: pd.DataFrame, by: str = "week", iou: float = 0.5, n_boot: int = 500,
@@ -24,3 +26,41 @@ def agreement_by(boxes: pd.DataFrame, by: str = "week", iou: float = 0.5, n_boot
         rows += [{by: key, "label": lab, **v} for lab, v in r["per_label"].items()]
     cols = [by, "label", "mean", "sd", "ci_low", "ci_high", "n_pairs", "n_items", "mean_iou"]
     return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def worst_items(boxes: pd.DataFrame, gold: pd.DataFrame, annotator: str, iou: float = 0.5, k: int = 3) -> pd.DataFrame:
+    """The ``k`` images with gold where ``annotator``'s detection F1 (same-label IoU matches) is lowest (ties: more
+    gold boxes first): ``item_id, f1, n_annotated, n_gold``."""
+    b = boxes[boxes["annotator_id"].astype(str) == str(annotator)]
+    g = gold[gold["item_id"].astype(str).isin(set(b["item_id"].astype(str)))]
+    if b.empty or g["label"].notna().sum() == 0:
+        return pd.DataFrame(columns=["item_id", "f1", "n_annotated", "n_gold"])
+    d = detection_accuracy(b, g, iou, by=("item_id",))
+    d = d[d["n_gold"] > 0].sort_values(["f1", "n_gold", "item_id"], ascending=[True, False, True]).head(k)
+    return d[["item_id", "f1", "n_annotated", "n_gold"]].reset_index(drop=True)
+
+
+def item_boxes(boxes: pd.DataFrame, gold: pd.DataFrame, item_id: str, annotator: str,
+               iou: float = 0.5) -> pd.DataFrame:
+    """The boxes of one image to draw: gold and ``annotator``'s, each with ``source`` (``gold`` / ``annotator``),
+    ``status`` (``matched``, ``wrong label`` (IoU match to a gold box of another label), ``missed`` (gold without a
+    match), ``spurious`` (no gold box at IoU >= ``iou``)), and the matched partner's IoU."""
+    cols = ["label", "x", "y", "width", "height"]
+    b = boxes[(boxes["item_id"].astype(str) == str(item_id)) & (boxes["annotator_id"].astype(str) == str(annotator))
+              & boxes["label"].notna()].reset_index(drop=True)
+    g = gold[(gold["item_id"].astype(str) == str(item_id)) & gold["label"].notna()].reset_index(drop=True)
+    prep = lambda d: d.assign(item_id=d["item_id"].astype(str), label=d["label"].astype(str))  # noqa: E731
+    b, g = prep(b), prep(g)
+    bs = pd.Series("spurious", index=b.index, dtype=object)
+    gs = pd.Series("missed", index=g.index, dtype=object)
+    biou, giou = pd.Series(float("nan"), index=b.index), pd.Series(float("nan"), index=g.index)
+    if len(b) and len(g):
+        b2 = b.assign(annotator_id=b["annotator_id"].astype(str))
+        for same, word in ((True, "matched"), (False, "wrong label")):
+            m = gold_matches(b2, g, iou, same_label=same)
+            free = bs.iloc[m["row"]].eq("spurious").to_numpy() & gs.iloc[m["gold_row"]].eq("missed").to_numpy()
+            m = m[free]
+            bs.iloc[m["row"]], gs.iloc[m["gold_row"]] = word, word
+            biou.iloc[m["row"]], giou.iloc[m["gold_row"]] = m["iou"].to_numpy(), m["iou"].to_numpy()
+    return pd.concat([g[cols].assign(source="gold", status=gs, iou=giou),
+                      b[cols].assign(source="annotator", status=bs, iou=biou)], ignore_index=True)

@@ -23,14 +23,14 @@ from analytics.metrics.agreement import BUCKET_IDS, item_bucket
 from analytics.metrics.matching import N_BUCKETS, bucket_weights
 from analytics.metrics.results import NoData
 
-__all__ = ["GOLD", "f1_vs_gold", "agreement_by"]
+__all__ = ["GOLD", "f1_vs_gold", "agreement_by", "worst_items"]
 
 GOLD = "\x00gold"  # sorts before every annotator id: the pair (GOLD, annotator) has GOLD as annotator_a
 
 
 def _item_groups(spans: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """``item_id, annotator_id`` + the annotator-level ``by`` columns (first row of each)."""
-    cols = [c for c in by if c not in ("annotator_id", "label")]
+    cols = [c for c in by if c not in ("item_id", "annotator_id", "label")]
     d = spans[["item_id", "annotator_id", *cols]].astype({"item_id": str, "annotator_id": str})
     return d.drop_duplicates(["item_id", "annotator_id"])
 
@@ -93,3 +93,14 @@ def agreement_by(spans: pd.DataFrame, by: str = "week", match: str = "exact", un
         rows += [{by: key, "label": lab, **v} for lab, v in r["per_label"].items()]
     cols = [by, "label", "mean", "sd", "ci_low", "ci_high", "n_pairs", "n_items"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def worst_items(spans: pd.DataFrame, gold: pd.DataFrame, annotator: str, k: int = 3) -> pd.DataFrame:
+    """The ``k`` items with gold where ``annotator``'s exact-match F1 against gold is lowest (ties: more gold
+    spans first): ``item_id, f1, tp, n_annotated, n_gold``."""
+    sp = spans[spans["annotator_id"].astype(str) == str(annotator)]
+    if sp.empty:
+        return pd.DataFrame(columns=["item_id", "f1", "tp", "n_annotated", "n_gold"])
+    r = f1_vs_gold(sp, gold, "instance", by=("item_id",), n_boot=0)
+    r = r.sort_values(["f1", "n_gold", "item_id"], ascending=[True, False, True]).head(k)
+    return r[["item_id", "f1", "tp", "n_annotated", "n_gold"]].reset_index(drop=True)
