@@ -22,10 +22,72 @@ from ui.common import (
     md, status_icon, url_selectbox, weeks_with_data, PAGES,
 )
 
+@st.cache_data(ttl=600, show_spinner=False)
+def _kind_task(_engine, db: str, project_id: str) -> str | None:
+    from analytics.db import query_df
+
+    t = query_df(_engine, "project_task_type", project_id=project_id)
+    if t.empty:
+        return None
+    v = t.iloc[0]["task_type"]
+    return "classification" if v is None or v != v or str(v) == "" else str(v)
+
+
+@st.cache_data(ttl=600, show_spinner="Judging the project's quality rules...")
+def _kind_checks(_engine, db: str, project_id: str, _thresholds) -> pd.DataFrame:
+    ev = evaluate(_engine, project_id, None, _thresholds)
+    return pd.DataFrame([ch.as_dict() for ch in ev.checks])
+
+
+def _kind_overview(c, f, task: str) -> None:
+    """The overview of a project of another kind: what it is, a link to its page(s), the gate's checks."""
+    from analytics import kinds
+    from ui.common import empty_state, link_params, status_mark, table
+
+    try:
+        kind = kinds.get(task)
+    except KeyError:
+        empty_state("Unknown task type", f"Project {md(f.project_id)} has task_type {md(task)}, which no "
+                    "annotation kind declares.")
+        return
+    st.info(f"**{md(f.project_id)} is a {md(kind.title.lower())} project.** It holds {md(kind.description)}, not "
+            "classification annotations, so the weekly tiles and trends of this page do not apply. Its quality "
+            "checks (the same as `labelqa gate --project " + f.project_id.replace("`", "") + "`) are below; "
+            "its own page explains them.", icon=":material/info:")
+    for p in kind.pages:
+        st.page_link(p.path, label=f"Open {p.title}", icon=p.icon, query_params=link_params(c))
+    if not kind.rules:
+        empty_state("No quality rules", f"The {md(kind.title.lower())} kind declares no quality rules yet.")
+        return
+    try:
+        chk = _kind_checks(c.engine, c.db, f.project_id, c.thresholds)
+    except (NoData, ValueError) as exc:
+        empty_state("Nothing judged", md(str(exc)))
+        return
+    if chk.empty:
+        empty_state("Nothing judged", "The project has no data its rules can judge yet.")
+        return
+    st.subheader("Quality checks (whole project)")
+    table(pd.DataFrame({
+        "status": [status_mark(s_, o if j else "not judged") for s_, o, j in
+                   zip(chk["status"], chk["outcome"], chk["judged"])],
+        "rule": chk["rule"], "subject": chk["scope"], "value": [fmt_num(v) for v in chk["value"]],
+        "interval": [fmt_ci(lo, hi) for lo, hi in zip(chk["ci_low"], chk["ci_high"])], "n": chk["n"],
+        "threshold": chk["threshold"], "note": chk["note"]}), "kind_checks", "ov_kind_checks", status_cols=["status"],
+        caption="Each rule judged over the whole project by the kind's rules (labelqa.toml).")
+
+
 c = ctx()
 f = c.filters
 page_header("Weekly overview", "This week against last week and against the thresholds in labelqa.toml; "
             "the alerts link to the page that explains them.")
+
+# A project of another annotation kind (preference, spans, boxes...): its kind judges it (KindSpec.rules, the gate's
+# checks) and its own page draws it; the weekly tiles below read classification annotations, which it has none of.
+_task = _kind_task(c.engine, c.db, f.project_id)
+if _task not in (None, "classification"):
+    _kind_overview(c, f, _task)
+    st.stop()
 
 # The weeks offered are the weeks of the sidebar's range that hold annotations under the current filters (team,
 # schema version, split): a filter whose data end earlier (schema v1) defaults to its own last week.

@@ -249,3 +249,19 @@ def test_page_judges_drift_and_clean_set_download(demo, monkeypatch, capsys, tmp
     said = " ".join(str(m.value) for m in at.info)
     assert "streetscene is a classification project" in said and P in said and not at.dataframe
     assert "database without" not in said
+
+
+def test_overview_of_the_preference_project_shows_the_gate_checks(demo, monkeypatch, capsys):
+    from dbutil import open_dashboard_page
+
+    from analytics import cli
+
+    url, _, _ = demo
+    at = open_dashboard_page(url, P, "overview", monkeypatch)
+    said = " ".join(str(m.value) for m in at.info)
+    assert "is a preference project" in said and "`labelqa gate --project assistant_prefs`" in said
+    shown = at.dataframe[0].value
+    assert cli.main(["gate", "--db", url, "--project", P, "--format", "json"]) == 0
+    gate = json.loads(capsys.readouterr().out)["checks"]
+    assert sorted(zip(shown["rule"], shown["subject"])) == sorted((g["rule"], g["scope"]) for g in gate)
+    assert [s.split(":")[1].strip() for s in shown["status"]].count("warn") == sum(g["outcome"] == "warn" for g in gate)

@@ -207,7 +207,7 @@ def gold_from_db(engine, project_id: str) -> pd.DataFrame:
 
 def task_type_from_db(engine, project_id: str) -> str | None:
     """``projects.task_type`` of a project (``classification`` when empty; None for an unknown project)."""
-    df = query_df(engine, "preference_task_type", project_id=project_id)
+    df = query_df(engine, "project_task_type", project_id=project_id)
     if df.empty:
         return None
     t = df.iloc[0]["task_type"]
