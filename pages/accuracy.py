@@ -12,7 +12,7 @@ from analytics.quality.status import class_status, systematic_by_class
 from ui import data
 from ui.charts import COLOUR, forest, heatmap, plotly_chart
 from ui.common import (
-    PAGES, ctx, empty_reason, empty_state, filter_link, fmt_ci, fmt_n, fmt_pct, link_params, md, page_header, small_n,
+    PAGES, ctx, empty_state, filter_link, filters_empty_state, fmt_ci, fmt_n, fmt_pct, link_params, md, page_header, small_n,
     status_badge, status_mark, table, url_focus, url_radio, url_selectbox,
 )
 from analytics.filters import Filters
@@ -27,19 +27,16 @@ page_header("Stratified accuracy", "Accuracy of annotations against gold labels,
 overall = data.overall_accuracy(c.engine, c.db, f, small_n=sn)
 if overall.n == 0:
     # the real reason: the filters match no annotation, or no gold-scored one, or the project has no gold at all
-    reason = empty_reason(c)
     n_gold = data.overall_accuracy(c.engine, c.db, Filters(c.project_id), small_n=sn).n or 0
-    if reason:
-        empty_state("No annotations match these filters", reason)
-    elif n_gold:
-        empty_state("No gold-scored annotation in this selection",
-                    f"This project has {n_gold:,} annotations on gold items, none in the chosen dates, team, schema "
-                    "version and split. Widen the sidebar filters.")
+    if n_gold:
+        filters_empty_state("No gold-scored annotation in this selection",
+                            f"This project has {n_gold:,} annotations on gold items, none in the chosen dates, team, "
+                            "schema version and split. Widen the sidebar filters.", c)
     else:
-        empty_state("No gold labels in this project yet",
-                    "Accuracy needs annotations on items that have a gold label (table `gold_labels`: expert, "
-                    "adjudicated or honeypot answers). Load gold with `labelqa load`. Agreement and coverage pages "
-                    "work without gold.")
+        filters_empty_state("No gold labels in this project yet",
+                            "Accuracy needs annotations on items that have a gold label (table `gold_labels`: expert, "
+                            "adjudicated or honeypot answers). Load gold with `labelqa load`. Agreement and coverage "
+                            "pages work without gold.", c)
     st.stop()
 
 focus = url_focus(c)

@@ -187,6 +187,31 @@ def test_empty_filters_say_schema_v1_ends(demo_db, page):
     assert "labelqa load" not in said  # not "load gold": the data exist, the filters exclude them
 
 
+def test_empty_state_fix_buttons_write_the_url(demo_db):
+    v1_last = _v1_last_date(demo_db)
+    at = open_page("overview", project="streetscene", schema="1", **{"from": "2026-10-05", "to": "2026-10-25"})
+    show = next(b for b in at.button if b.label.startswith("Show ") and b.label.endswith(f"to {v1_last}"))
+    show.click().run()
+    assert not at.exception
+    assert at.query_params["to"] == v1_last and at.query_params["schema"] == "1"
+    assert "No annotations match these filters" not in infos(at)
+    assert at.sidebar.date_input(key="f_dates").value[1].isoformat() == v1_last  # the widget follows the address
+    at = open_page("accuracy", project="streetscene", schema="1", **{"from": "2026-10-05", "to": "2026-10-25"})
+    next(b for b in at.button if b.label == "Clear the schema filter").click().run()
+    assert "schema" not in at.query_params and at.query_params["from"] == "2026-10-05"
+    assert "No annotations match these filters" not in infos(at)
+
+
+def test_own_filter_change_re_defaults_a_page_choice_without_a_link_warning(demo_db):
+    at = open_page("overview", project="streetscene", week="2026-11-16")
+    assert not page_warnings(at)
+    at.sidebar.date_input(key="f_dates").set_value((pd.Timestamp("2026-10-05").date(),
+                                                     pd.Timestamp("2026-10-25").date())).run()
+    assert not at.exception
+    assert at.query_params["week"] == "2026-10-19"  # the last week of the new range
+    assert not page_warnings(at)  # the user moved the range: the old week is no link error
+
+
 def test_sidebar_offers_the_schema_versions_of_the_period(demo_db):
     at = open_page("overview", project="streetscene", **{"from": "2026-10-05", "to": "2026-10-25"})
     assert at.sidebar.selectbox(key="f_schema").options == ["All versions", "v2"]  # v1 ended in July

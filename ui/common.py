@@ -55,6 +55,10 @@ FILTER_KEYS = ("project", "from", "to", "team", "schema", "split")
 _LAST = "_labelqa_last_filters"
 _CTX = "_labelqa_ctx"
 _RANGE_IS_DEFAULT = "_labelqa_range_is_default"
+# Set by the callbacks of the user's own filter changes; setup() moves it to _QUIET for that run, in which a page
+# choice the new filters no longer offer (a week outside the new range) re-defaults without a link warning.
+_USER_CHANGED = "_labelqa_user_changed"
+_QUIET = "_labelqa_quiet_run"
 DEFAULT_WEEKS = 8  # default date range: the last 8 weeks ending at the project's latest annotation
 
 
@@ -229,6 +233,7 @@ def setup() -> Ctx:
     """
     from ui import data  # late: data imports this module
 
+    st.session_state[_QUIET] = bool(st.session_state.pop(_USER_CHANGED, False))
     url = resolve_url()
     prepare_database(url)
     engine = get_engine(url)
@@ -318,6 +323,7 @@ def setup() -> Ctx:
     labels = {str(r.project_id): f"{r.name} ({r.client})" for r in projects.itertuples()}
 
     def on_project():
+        st.session_state[_USER_CHANGED] = True
         new = st.session_state["f_project"]
         st.query_params["project"] = new
         for k in ("from", "to", "team", "schema", "split"):  # the new project's own defaults
@@ -336,6 +342,7 @@ def setup() -> Ctx:
         def on_dates():
             v = st.session_state.get("f_dates")
             if isinstance(v, (tuple, list)) and len(v) == 2:  # one date = the user is still choosing
+                st.session_state[_USER_CHANGED] = True
                 _set_param("from", v[0])
                 _set_param("to", v[1])
 
@@ -356,6 +363,7 @@ def setup() -> Ctx:
         _sync_widget(wkey, "" if value is None else value)
 
         def cb():
+            st.session_state[_USER_CHANGED] = True
             _set_param(key, st.session_state[wkey] if st.session_state[wkey] != "" else None)
             if st.session_state.get(_RANGE_IS_DEFAULT):  # the default range follows the new filters
                 _set_param("from", None)
@@ -452,7 +460,7 @@ def _url_value(param: str, options: Sequence[Any], default: Any, format_func: Ca
             if o is not None and _opt_str(o) == raw:
                 return o
     value = default if default in options else (options[0] if options else None)
-    if raw not in (None, "") and format_func is not None:
+    if raw not in (None, "") and format_func is not None and not st.session_state.get(_QUIET):
         url_warning(param, raw, f"not one of this page's choices for these filters; showing "
                                 f"{md(format_func(value)) if options else 'nothing'}.", where)
     return value
@@ -518,6 +526,8 @@ def url_button(label: str, params: dict[str, Any], key: str, where: Any = None, 
     bar then reproduces the view. A ``st.page_link`` to the page already open draws the view but leaves the
     address without the link's parameters (Streamlit 1.67), so same-page links are buttons."""
     def cb():
+        if any(k in FILTER_KEYS for k in params):
+            st.session_state[_USER_CHANGED] = True
         for k, v in params.items():
             _set_param(k, None if v is None or v == "" else _opt_str(v))
 
@@ -545,6 +555,7 @@ def url_focus(c: Ctx | None = None) -> str | None:
     if raw in labels:
         return raw
     url_warning("focus", raw, "not a class of this project; no row is marked.")
+    _set_param("focus", None)
     return None
 
 
@@ -631,59 +642,78 @@ def _span_words(rows: pd.DataFrame) -> tuple[int, dt.date | None, dt.date | None
     return int(rows["n"].sum()), min(rows["first_date"]), max(rows["last_date"])
 
 
-def empty_reason(c: Ctx | None = None) -> str | None:
-    """Why the sidebar filters match no annotation, in words (issue 9 item 12: "Schema v1 ends 2026-07-26,
-    before the chosen dates (2026-10-05 to 2026-10-25) begin."); None when they match some annotation."""
+def _empty_why(c: Ctx) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
+    """(reason, fixes) when the sidebar filters match no annotation; a fix is (button label, URL params)."""
     from ui import data  # late: data imports this module
 
-    c = c or ctx()
     f = c.filters
     vol = data.weekly_volume(c.engine, c.db, f)
     if not vol.empty and float(pd.to_numeric(vol["annotations"], errors="coerce").fillna(0).sum()) > 0:
         return None
     spans = data.filter_spans(c.engine, c.db, f.project_id)
     if spans.empty:
-        return "This project has no annotations yet."
-    active = [(col, v, w) for col, v, w in (("team", f.team, f"team {md(f.team)}"),
-                                             ("schema_version", f.schema_version, f"schema v{md(f.schema_version)}"),
-                                             ("split", f.split, f"split {md(f.split)}")) if v is not None]
+        return "This project has no annotations yet.", []
+    active = [(col, v, w, key) for col, v, w, key in (
+        ("team", f.team, f"team {md(f.team)}", "team"),
+        ("schema_version", f.schema_version, f"schema v{md(f.schema_version)}", "schema"),
+        ("split", f.split, f"split {md(f.split)}", "split")) if v is not None]
 
     def rows(which):
         m = pd.Series(True, index=spans.index)
-        for col, v, _w in which:
+        for col, v, _w, _k in which:
             m &= spans[col].astype("string") == str(v)
         return spans[m]
+
+    def clear(which):
+        return [(f"Clear the {w.split(' ')[0]} filter", {k: None}) for _c, _v, w, k in which]
 
     n, a, b = _span_words(rows(active))
     if n == 0:
         alone = "; ".join(f"{x[2]} {fmt_date(a1)} to {fmt_date(b1)}"
                           for x in active for _n1, a1, b1 in [_span_words(rows([x]))])
-        return (f"No annotation of this project is {' and '.join(w for _c, _v, w in active)} at once (each alone: "
-                f"{alone}). Clear one of these filters.")
+        return (f"No annotation of this project is {' and '.join(x[2] for x in active)} at once (each alone: "
+                f"{alone}). Clear one of these filters.", clear(active))
     rng = f"the chosen dates ({fmt_date(f.date_from)} to {fmt_date(f.date_to)})"
     # the one filter whose own dates miss the range, else the combination (or the project)
     for which in [[x] for x in active] + [active]:
-        n1, a1, b1 = _span_words(rows(which))
-        who = " with ".join(w for _c, _v, w in which) or "this project"
+        _n1, a1, b1 = _span_words(rows(which))
+        who = " with ".join(x[2] for x in which) or "this project"
         who = who[:1].upper() + who[1:]
+        show = [(f"Show {fmt_date(a1)} to {fmt_date(b1)}", {"from": a1, "to": b1})]
         if f.date_from is not None and b1 is not None and b1 < f.date_from:
             return (f"{who} ends {fmt_date(b1)} (its last annotation), before {rng} begin. Move the date range "
-                    f"to {fmt_date(a1)} to {fmt_date(b1)}" + (", or clear the filter." if which else "."))
+                    f"to {fmt_date(a1)} to {fmt_date(b1)}" + (", or clear the filter." if which else "."),
+                    show + clear(which))
         if f.date_to is not None and a1 is not None and a1 > f.date_to:
             return (f"{who} starts {fmt_date(a1)} (its first annotation), after {rng} end. Move the date range "
-                    f"to {fmt_date(a1)} to {fmt_date(b1)}" + (", or clear the filter." if which else "."))
-    who = " with ".join(w for _c, _v, w in active) or "this project"
-    return (f"{who[:1].upper() + who[1:]} has annotations from {fmt_date(a)} to {fmt_date(b)}, but none in {rng}.")
+                    f"to {fmt_date(a1)} to {fmt_date(b1)}" + (", or clear the filter." if which else "."),
+                    show + clear(which))
+    who = " with ".join(x[2] for x in active) or "this project"
+    return (f"{who[:1].upper() + who[1:]} has annotations from {fmt_date(a)} to {fmt_date(b)}, but none in {rng}.",
+            [(f"Show {fmt_date(a)} to {fmt_date(b)}", {"from": a, "to": b})] + clear(active))
+
+
+def empty_reason(c: Ctx | None = None) -> str | None:
+    """Why the sidebar filters match no annotation, in words (issue 9 item 12: "Schema v1 ends 2026-07-26,
+    before the chosen dates (2026-10-05 to 2026-10-25) begin."); None when they match some annotation."""
+    why = _empty_why(c or ctx())
+    return why[0] if why else None
 
 
 def filters_empty_state(title: str, body: str, c: Ctx | None = None, where: Any = None) -> None:
     """The empty state of a page whose data come from the filtered annotations: when the filters match no
-    annotation at all, that is the reason shown (``empty_reason``), not what data would fill the view."""
-    reason = empty_reason(c)
-    if reason:
-        empty_state("No annotations match these filters", reason, where)
-    else:
+    annotation at all, that is the reason shown (``empty_reason``), not what data would fill the view, with a
+    button per fix (a date range that has data, clearing a filter) that writes it to the address."""
+    why = _empty_why(c or ctx())
+    if not why:
         empty_state(title, body, where)
+        return
+    reason, fixes = why
+    empty_state("No annotations match these filters", reason, where)
+    if fixes:
+        cols = (where or st).columns(len(fixes) + 1)
+        for k, (label, params) in enumerate(fixes):
+            url_button(label, params, key=f"empty_fix_{k}", where=cols[k])
 
 
 def no_data(exc: NoData, title: str, hint: str = "", where: Any = None) -> None:
