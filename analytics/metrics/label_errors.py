@@ -223,9 +223,10 @@ def probs_from_frames(labels: pd.DataFrame, scores: pd.DataFrame):
     classes = sorted(set(wide.columns.astype(str)) | set(labels["label"].astype(str)))
     wide.columns = wide.columns.astype(str)
     wide = wide.reindex(columns=classes, fill_value=0.0)
-    wide.index = wide.index.astype(str)
-    ids = labels["item_id"].astype(str).to_numpy()
-    missing = ~pd.Index(ids).isin(wide.index)
+    # object indexes: pandas 3's Arrow strings make isin / loc loop in Python (seconds at 1M items)
+    wide.index = pd.Index(wide.index.astype(str).to_numpy(object), dtype=object)
+    ids = labels["item_id"].astype(str).to_numpy(object)
+    missing = ~pd.Index(ids, dtype=object).isin(wide.index)
     if missing.any():
         raise ValueError(f"{int(missing.sum())} labelled items have no scores, e.g. {ids[missing][0]!r}")
     probs = wide.loc[ids].to_numpy(float)
