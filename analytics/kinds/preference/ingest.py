@@ -22,6 +22,9 @@ columns: ``pair_id, annotator_id, choice`` is a judgments file, ``pair_id`` + pa
   judgment ``a`` by ``annotator_id`` (default ``source``), without a position. A ``_metadata`` line (the clean-set
   export's) is skipped.
 
+- **Label Studio pairwise export** (the ``pairwise`` template; :mod:`.label_studio`): one pair per task, one
+  judgment per annotation (``left`` -> a, ``right`` -> b, shown_first a), ``ground_truth`` annotations as gold.
+
 Every problem names the file, the row and the column; one problem anywhere and nothing is written.
 """
 from __future__ import annotations
@@ -186,6 +189,12 @@ def read_dpo(mem, src, table, project, mapping, problems):
     return out
 
 
+def _label_studio(mem, src, table, project, mapping, problems):
+    from analytics.kinds.preference.label_studio import read_label_studio
+
+    return read_label_studio(mem, src, table, project, mapping, problems)
+
+
 RULES = KindRules(
     required={PAIRS: ("pair_id", "project_id"), JUDGMENTS: ("pair_id", "annotator_id", "choice"),
               GOLD: ("pair_id", "choice")},
@@ -200,5 +209,5 @@ RULES = KindRules(
     annotators=(JUDGMENTS,),
     row_checks=row_checks,
     load_checks=load_checks,
-    file_readers=(read_dpo,),
+    file_readers=(read_dpo, _label_studio),
 )

@@ -37,7 +37,7 @@ KIND = KindSpec(
         "judgments": _M + "readers:read_judgments",
         "csv": _M + "readers:read_table",
         "dpo_jsonl": _M + "readers:read_dpo_jsonl",
-        # Label Studio's pairwise export: not read yet (readers.py says so)
+        "label_studio": _M + "label_studio:read_pairwise_export",  # the pairwise template's JSON export
     },
     metrics={
         "agreement": _M + "agreement:agreement",

@@ -2,7 +2,7 @@
 
 Every reader returns frames in the declared shapes of :mod:`.shapes` (checked). ``columns`` renames source
 columns to the declared names; ``choices`` maps source verdicts (e.g. ``left/right/tie``) to ``a/b/tie``.
-Label Studio's pairwise export is not read yet.
+Label Studio's pairwise export: :mod:`.label_studio` (``read_pairwise_export``).
 """
 from __future__ import annotations
 
