@@ -86,7 +86,10 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
     """A SQLAlchemy engine with no pooled connections (a DuckDB file is not kept locked).
 
     ``read_only`` uses the driver's own guard where it has one: DuckDB ``read_only``,
-    PostgreSQL ``default_transaction_read_only``. The dashboard always asks for it.
+    PostgreSQL ``default_transaction_read_only``. The dashboard always asks for it. A Spark Thrift server
+    (``hive://host:10000/db``, PyHive) or Databricks (``databricks://...``) has none: a read-only engine there
+    refuses, client-side, every statement that is not a single SELECT/DESCRIBE/SHOW
+    (:func:`analytics.sources.spark.refuse_writes`).
     """
     if url.startswith("sc://"):  # Spark Connect: not SQLAlchemy; query_df dispatches on it (analytics.sources.spark)
         from analytics.sources.spark import connect_spark
@@ -100,6 +103,10 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
         if read_only:
             kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
     engine = create_engine(url, **kwargs)
+    if read_only and engine.dialect.name in ("hive", "databricks"):
+        from analytics.sources.spark import refuse_writes
+
+        event.listen(engine, "before_cursor_execute", refuse_writes)
     if url.startswith("duckdb"):
         # No progress bar on stderr from long queries (it would end up in the dashboard's server log).
         event.listen(engine, "connect", _quiet_duckdb)
@@ -165,9 +172,13 @@ def query_df(con: Engine | Connection, name: str, **params: Any) -> pd.DataFrame
         from analytics.sources.spark import expand_list_params
 
         sql, clean = expand_list_params(query_text(name, target), clean)
-        stmt = text(sql)
-    else:
-        stmt = _statement(sql_text(name), clean)
+        # read_sql_query, not read_sql: read_sql first asks the dialect whether the text is a table name, and
+        # PyHive's has_table runs ``DESCRIBE <text>``, which Spark answers for a query (DESCRIBE QUERY).
+        if isinstance(con, Engine):
+            with con.connect() as c:
+                return pd.read_sql_query(text(sql), c, params=clean)
+        return pd.read_sql_query(text(sql), con, params=clean)
+    stmt = _statement(sql_text(name), clean)
     if isinstance(con, Engine):
         with con.connect() as c:
             return pd.read_sql(stmt, c, params=clean)

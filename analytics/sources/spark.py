@@ -8,7 +8,10 @@ scalar named parameters, so a list parameter used as ``IN :xs`` is expanded into
 Read-only: only single SELECT statements run; nothing is created on the server.
 
 ``databricks://`` and ``hive://`` URLs stay SQLAlchemy engines; ``analytics.db.query_df`` gives them the same
-translated text (Databricks' or Spark's) with list parameters expanded by :func:`expand_list_params`.
+translated text (Databricks' or Spark's) with list parameters expanded by :func:`expand_list_params`. Such an
+engine made read-only runs :func:`refuse_writes` before every statement: neither a Spark Thrift server nor a
+Databricks SQL warehouse has a per-session read-only switch, so the client refuses anything that is not a single
+SELECT (or DESCRIBE/SHOW, used by SQLAlchemy's table checks); the server-side guarantee is a SELECT-only principal.
 """
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ from sqlglot import exp
 
 from analytics.sources.dialects import query_text
 
-__all__ = ["SparkEngine", "connect_spark", "expand_list_params", "is_spark_url", "query_df"]
+__all__ = ["SparkEngine", "connect_spark", "expand_list_params", "is_spark_url", "query_df", "read_only_statement",
+           "refuse_writes"]
 
 
 def is_spark_url(url: str) -> bool:
@@ -105,6 +109,36 @@ def expand_list_params(sql: str, params: Mapping[str, Any]) -> tuple[str, dict[s
         else:
             out[k] = _scalar(v)
     return sql, out
+
+
+_WRITES = (exp.Insert, exp.Create, exp.Drop, exp.Delete, exp.Update, exp.Merge, exp.Alter, exp.Command, exp.Cache,
+           exp.Set, exp.Use, exp.TruncateTable)
+
+
+def read_only_statement(sql: str) -> bool:
+    """Whether ``sql`` (Spark SQL; ``:name`` or DB-API ``%(name)s`` placeholders) is one read-only statement: a
+    query with no write inside, ``DESCRIBE ...`` or ``SHOW ...``."""
+    probe = re.sub(r"%\(\w+\)s", "NULL", sql).replace("%%", "%")
+    body = "\n".join(l for l in probe.splitlines() if not l.strip().startswith("--")).strip().rstrip(";").strip()
+    if re.match(r"SHOW\s", body, re.IGNORECASE):
+        return ";" not in body
+    try:
+        trees = [t for t in sqlglot.parse(body, read="spark") if t is not None]
+    except sqlglot.errors.SqlglotError:
+        return False
+    if len(trees) != 1:
+        return False
+    tree = trees[0]
+    if isinstance(tree, exp.Describe):
+        return True
+    return isinstance(tree, exp.Query) and not any(isinstance(n, _WRITES) for n in tree.walk())
+
+
+def refuse_writes(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
+    """SQLAlchemy ``before_cursor_execute`` hook of a read-only ``hive://``/``databricks://`` engine."""
+    if not read_only_statement(statement):
+        raise PermissionError("read-only connection: LabelQA runs only single SELECT statements on this database; "
+                              f"refused: {statement.strip()[:80]!r}")
 
 
 def query_df(engine: SparkEngine, name: str, **params: Any) -> pd.DataFrame:
