@@ -54,8 +54,8 @@ def _checks(_engine, db: str, project_id: str, filters: dict, _thresholds):
 
 
 @st.cache_data(ttl=TTL, show_spinner="Fitting Bradley-Terry and per-judge position bias...")
-def _overall(_engine, db: str, project_id: str, filters: dict):
-    return (pdb.bradley_terry_from_db(_engine, project_id, n_boot=200, **filters),
+def _overall(_engine, db: str, project_id: str, filters: dict, dimension: str | None):
+    return (pdb.bradley_terry_from_db(_engine, project_id, n_boot=200, dimension=dimension, **filters),
             pdb.position_bias_from_db(_engine, project_id, by="annotator", **filters))
 
 
@@ -198,8 +198,12 @@ else:
                   "judges the same: `labelqa gate --project " + f.project_id.replace("`", "") + "`.")
 
 # ---------------------------------------------------------------------------------------- objects, judges
-bt, judges = _overall(c.engine, c.db, f.project_id, flt)
 st.subheader("Compared objects (Bradley-Terry)")
+dim_choices = [str(g) for g in counts["group"]]
+bt_dim = (st.selectbox("Dimension", dim_choices, key="pref_bt_dim",
+                       help="Strengths differ per dimension (a helpful policy need not be the safest)")
+          if len(dim_choices) > 1 else (dim_choices[0] if dim_choices else None))
+bt, judges = _overall(c.engine, c.db, f.project_id, flt, bt_dim)
 tr = s["transitivity"]
 if bt.empty:
     empty_state("No leaderboard", "The pairs name no compared objects: give response_a and response_b (model or "
@@ -213,7 +217,7 @@ else:
                    n=bt["wins"] + bt["losses"] + bt["ties"])
     table(lb[["rank", "object", "score", "interval", "wins", "losses", "ties", "n"]], "preference_bradley_terry",
           "pref_bt", height=rows_height(min(len(lb), 30)),
-          caption="Bradley-Terry strength over all dimensions (sums to 1; ties count half a win to each side), "
+          caption=f"Bradley-Terry strength on {md(str(bt_dim))} (sums to 1; ties count half a win to each side), "
                   "95% bootstrap interval over pairs (200 replicates); n = verdicts involving the object.")
 
 # ------------------------------------------------------------------------------------------ judge vs human

@@ -388,7 +388,8 @@ def test_page_on_a_preference_project_and_elsewhere(pref, monkeypatch):
                                   "gold pairs"}
     assert set(rules["subject"]) == {"dimension overall", "dimension helpfulness"}
     leaderboard = at.dataframe[2].value
-    assert set(leaderboard["object"]) == {"m1", "m2", "m3"} and leaderboard["n"].sum() == 2 * 4
+    # the leaderboard of the first dimension, helpfulness: p1 (m1 vs m2) judged twice, each verdict involving both
+    assert set(leaderboard["object"]) == {"m1", "m2"} and leaderboard["n"].sum() == 2 * 2  # p1 (m1 vs m2) twice
     # the classification project: an empty state that says why
     at = _open(url, "cc", monkeypatch)
     said = " ".join(str(m.value) for m in at.info)
