@@ -355,10 +355,11 @@ def setup() -> Ctx:
 
     def choice(label: str, key: str, wkey: str, opts: list, value, fmt: Callable[[Any], str], help: str):
         # "" stands for "all" (a None option would show as an empty selectbox).
-        if value is not None and value not in opts:  # chosen, but absent from these dates: kept and marked
+        # Chosen, but absent from these dates: kept, and said under the box (not in the option's label: the
+        # browser keeps showing a selected option's old label when only its label changes).
+        absent = value is not None and value not in opts
+        if absent:
             opts = sorted([*opts, value])
-            fmt0 = fmt
-            fmt = lambda v: fmt0(v) + (" (none in these dates)" if v == value else "")  # noqa: E731
         help = f"{help} Offers the values present in the chosen dates."
         _sync_widget(wkey, "" if value is None else value)
 
@@ -372,6 +373,8 @@ def setup() -> Ctx:
 
         sb.selectbox(label, ["", *opts], key=wkey, format_func=lambda v: fmt(None if v == "" else v),
                      on_change=cb, help=help)
+        if absent:
+            sb.caption(f"{md(fmt(value))}: no annotation in the chosen dates.")
 
     shown = popts if d_from is not None else options
     choice("Team", "team", "f_team", [str(t) for t in shown.get("team", [])], team,
@@ -711,9 +714,9 @@ def filters_empty_state(title: str, body: str, c: Ctx | None = None, where: Any 
     reason, fixes = why
     empty_state("No annotations match these filters", reason, where)
     if fixes:
-        cols = (where or st).columns(len(fixes) + 1)
+        row = (where or st).container(horizontal=True)
         for k, (label, params) in enumerate(fixes):
-            url_button(label, params, key=f"empty_fix_{k}", where=cols[k])
+            url_button(label, params, key=f"empty_fix_{k}", where=row)
 
 
 def no_data(exc: NoData, title: str, hint: str = "", where: Any = None) -> None:
