@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from analytics.metrics.results import wilson_interval
-from analytics.kinds.preference._boot import by_list, group_codes
+from analytics.kinds.preference._boot import by_list, group_codes, known
 from analytics.kinds.preference.shapes import check_judgments, check_pairs
 
 __all__ = ["binom_p_half", "holm", "shares_from_counts", "position_bias", "length_bias", "judge_bias"]
@@ -89,9 +89,9 @@ def length_bias(judgments: pd.DataFrame, pairs: pd.DataFrame, by=None) -> pd.Dat
     by_cols = by_list(by)
     g_all, keys = group_codes(j, by_cols)
     lens = p.set_index("pair_id")[["len_a", "len_b"]]
-    unknown = ~j["pair_id"].isin(lens.index)
+    unknown = ~known(j["pair_id"], lens.index)
     if unknown.any():
-        pos = int(np.flatnonzero(unknown.to_numpy())[0])
+        pos = int(np.flatnonzero(unknown)[0])
         raise ValueError(f"judgments row {pos + 1}, column 'pair_id': {j['pair_id'].iloc[pos]!r} is not a known pair")
     la = lens["len_a"].reindex(j["pair_id"]).to_numpy()
     lb = lens["len_b"].reindex(j["pair_id"]).to_numpy()

@@ -71,7 +71,9 @@ def _load(args):
     pairs = read_pairs(args.pairs, allow_identical=True) if args.pairs else None
     jname = f"judgments file {Path(args.judgments).name}"
     if pairs is not None:  # named here so that the message names both files
-        unknown = ~judgments["pair_id"].isin(pairs["pair_id"]).to_numpy()
+        from analytics.kinds.preference._boot import known
+
+        unknown = ~known(judgments["pair_id"], pairs["pair_id"])
         if unknown.any():
             pos = int(np.flatnonzero(unknown)[0])
             raise ValueError(f"{jname} row {pos + 1}, column 'pair_id': {judgments['pair_id'].iloc[pos]!r} is not "

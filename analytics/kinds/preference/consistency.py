@@ -38,9 +38,14 @@ def win_tensor(judged: pd.DataFrame, by=None, ties: str = "half", buckets: bool 
         raise ValueError("consistency needs response_a, response_b (the compared objects) in the pairs")
     d = judged[judged["response_a"].notna() & judged["response_b"].notna()]
     g, keys = group_codes(d, by_cols)
-    objects = pd.Index(np.unique(np.concatenate([d["response_a"].astype(str), d["response_b"].astype(str)])))
-    ia = objects.get_indexer(d["response_a"].astype(str))
-    ib = objects.get_indexer(d["response_b"].astype(str))
+    # factorize (hash) then sort the few distinct objects: np.unique sorted all 2n strings (seconds at 1M)
+    codes, uniq = pd.factorize(np.concatenate([np.asarray(d["response_a"].astype(str), dtype=object),
+                                               np.asarray(d["response_b"].astype(str), dtype=object)]))
+    order = np.argsort(np.asarray(uniq, dtype=str), kind="stable")
+    objects = pd.Index(np.asarray(uniq, dtype=str)[order])
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    ia, ib = rank[codes[:len(d)]], rank[codes[len(d):]]
     c = d["choice"].to_numpy()
     o = len(objects)
     bk = pair_bucket(d["pair_id"]) if buckets else np.zeros(len(d), dtype=np.int64)
@@ -71,9 +76,14 @@ def win_tensor_from_counts(counts: pd.DataFrame, key_col: str | None = None, buc
         g, keys = np.zeros(len(d), dtype=np.int64), pd.DataFrame(index=range(1))
     else:
         g, keys = group_codes(d, [key_col])
-    objects = pd.Index(np.unique(np.concatenate([d["response_a"].astype(str), d["response_b"].astype(str)])))
-    ia = objects.get_indexer(d["response_a"].astype(str))
-    ib = objects.get_indexer(d["response_b"].astype(str))
+    # factorize (hash) then sort the few distinct objects: np.unique sorted all 2n strings (seconds at 1M)
+    codes, uniq = pd.factorize(np.concatenate([np.asarray(d["response_a"].astype(str), dtype=object),
+                                               np.asarray(d["response_b"].astype(str), dtype=object)]))
+    order = np.argsort(np.asarray(uniq, dtype=str), kind="stable")
+    objects = pd.Index(np.asarray(uniq, dtype=str)[order])
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    ia, ib = rank[codes[:len(d)]], rank[codes[len(d):]]
     bk = d["bucket"].to_numpy(dtype=np.int64) if buckets else np.zeros(len(d), dtype=np.int64)
     shape = (len(keys), N_BUCKETS if buckets else 1, len(objects), len(objects))
     win, tie = np.zeros(shape), np.zeros(shape)

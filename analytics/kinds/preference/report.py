@@ -17,7 +17,7 @@ import pandas as pd
 from analytics.kinds.preference import agreement as ag
 from analytics.kinds.preference.bias import length_bias, position_bias
 from analytics.kinds.preference.consistency import bradley_terry, transitivity
-from analytics.kinds.preference.shapes import check_judgments, check_pairs
+from analytics.kinds.preference.shapes import _CHECKED, check_judgments, check_pairs
 from analytics.kinds.preference.signal import tie_rate
 
 __all__ = ["BY_CHOICES", "preference_report", "preference_report_from_db"]
@@ -44,13 +44,16 @@ def _frame(judgments: pd.DataFrame, pairs: pd.DataFrame | None, by: str | None) 
     j = check_judgments(judgments)
     p = check_pairs(pairs, allow_identical=True) if pairs is not None else None
     if p is not None:
-        unknown = ~j["pair_id"].isin(p["pair_id"])
+        from analytics.kinds.preference._boot import known
+
+        unknown = ~known(j["pair_id"], p["pair_id"])
         if unknown.any():
-            pos = int(np.flatnonzero(unknown.to_numpy())[0])
+            pos = int(np.flatnonzero(unknown)[0])
             raise ValueError(f"judgments row {pos + 1}, column 'pair_id': {j['pair_id'].iloc[pos]!r} is not a "
                              "pair in PAIRS")
         cols = [c for c in ("response_a", "response_b", "category") if c in p.columns]
         j = j.merge(p[["pair_id", *cols]], on="pair_id", how="left", validate="many_to_one")
+        j.attrs[_CHECKED] = True  # the checked judgments plus the pairs' columns: still checked
     if by is None:
         return j, None
     if by not in BY_CHOICES:
