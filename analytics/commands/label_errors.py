@@ -104,7 +104,11 @@ def _cell_text(v) -> str:
 
 def _text(df: pd.DataFrame, col: str, path: str) -> np.ndarray:
     """Column as text, refusing missing/empty cells (named by row)."""
-    txt = np.array([_cell_text(v) for v in df[col].to_numpy(object)], dtype=object)
+    s = df[col]
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:  # text already (CSV, Parquet strings): no loop
+        txt = s.to_numpy(object, na_value="")
+    else:
+        txt = np.array([_cell_text(v) for v in s.to_numpy(object)], dtype=object)
     empty = np.flatnonzero(txt == "")
     if len(empty):
         raise UsageError(f"{_where(path, int(empty[0]) + 1, col)}: empty {col}")

@@ -125,7 +125,7 @@ def find_label_issues(given, probs, filter_by: str = "prune_by_noise_rate",
     """Boolean mask (N,) of likely label errors; see the module docstring for the rules."""
     if filter_by not in FILTERS:
         raise ValueError(f"filter_by must be one of {FILTERS}, got {filter_by!r}")
-    given, probs = np.asarray(given), np.asarray(probs, float)
+    given, probs = np.asarray(given), np.ascontiguousarray(probs, float)  # row gathers: C order (frames give F)
     if probs.ndim != 2 or len(given) != len(probs):
         raise ValueError("probs must be (N, K) with one row per given label")
     n, k = probs.shape
@@ -137,9 +137,12 @@ def find_label_issues(given, probs, filter_by: str = "prune_by_noise_rate",
         pcm = prune_counts(cj, min_examples_per_class, frac_noise)
         by_class = np.zeros(n, bool)
         by_rate = np.zeros(n, bool)
+        rows: dict = {}  # one gather per given class, not per (given, true) cell
         for c, j, m in pruning_cells(counts, pcm, filter_by, min_examples_per_class):
-            idx = np.flatnonzero(given == c)  # cleanlab's per-class argsort, reproduced for identical ties
-            p = probs[idx]
+            if c not in rows:
+                i_c = np.flatnonzero(given == c)  # cleanlab's per-class argsort, reproduced for identical ties
+                rows = {c: (i_c, probs[i_c])}
+            idx, p = rows[c]
             if j == c:
                 by_class[idx[np.argsort(p[:, c])[:m]]] = True
             else:
