@@ -4,7 +4,7 @@
 -- analytics group them.
 WITH
 -- @include boxes_scope
-SELECT rs.item_id, rs.annotator_id, rs.label, rs.x, rs.y, rs.width, rs.height, rs.unit,
+SELECT rs.annotation_id, rs.item_id, rs.annotator_id, rs.label, rs.x, rs.y, rs.width, rs.height, rs.unit,
        im.image_width, im.image_height, rs.week, rs.team
 FROM rs
 LEFT JOIN (SELECT item_id, MAX(image_width) AS image_width, MAX(image_height) AS image_height

@@ -34,3 +34,16 @@ CREATE TABLE IF NOT EXISTS gold_boxes (
     source      VARCHAR,
     created_at  TIMESTAMP
 )
+;
+CREATE TABLE IF NOT EXISTS box_reviews (
+    review_id        VARCHAR PRIMARY KEY,
+    annotation_id    VARCHAR NOT NULL,    -- a box_annotations row
+    reviewer_id      VARCHAR,
+    verdict          VARCHAR NOT NULL,    -- accepted | rejected | corrected
+    corrected_label  VARCHAR,             -- corrected: the label the box should carry (NULL: label kept)
+    x                DOUBLE PRECISION,    -- corrected: the geometry the box should have (NULL: kept), box's unit
+    y                DOUBLE PRECISION,
+    width            DOUBLE PRECISION,
+    height           DOUBLE PRECISION,
+    created_at       TIMESTAMP
+)

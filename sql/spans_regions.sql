@@ -4,6 +4,6 @@
 -- let the analytics group them (per week, team, guideline version).
 WITH
 -- @include spans_scope
-SELECT item_id, annotator_id, span_start, span_end, label, week, team, schema_version
+SELECT annotation_id, item_id, annotator_id, span_start, span_end, label, week, team, schema_version
 FROM rs
 ORDER BY item_id, annotator_id, span_start, span_end, label

@@ -34,3 +34,14 @@ CREATE TABLE IF NOT EXISTS gold_spans (
     source      VARCHAR,                 -- expert | adjudicated | ground_truth
     created_at  TIMESTAMP
 )
+;
+CREATE TABLE IF NOT EXISTS span_reviews (
+    review_id        VARCHAR PRIMARY KEY,
+    annotation_id    VARCHAR NOT NULL,    -- a span_annotations row
+    reviewer_id      VARCHAR,
+    verdict          VARCHAR NOT NULL,    -- accepted | rejected | corrected
+    corrected_label  VARCHAR,             -- corrected: the label the span should carry (NULL: label kept)
+    span_start       INTEGER,             -- corrected: the offsets the span should have (NULL: kept)
+    span_end         INTEGER,
+    created_at       TIMESTAMP
+)

@@ -17,8 +17,8 @@ from dbutil import open_dashboard_page, write_table
 
 _DUCK = {"VARCHAR": "VARCHAR", "INTEGER": "INTEGER", "DOUBLE PRECISION": "DOUBLE", "TIMESTAMP": "TIMESTAMP"}
 _KIND_TABLES = {
-    "spans": {"span_annotations", "span_texts", "gold_spans"},
-    "boxes": {"box_annotations", "box_images", "gold_boxes"},
+    "spans": {"span_annotations", "span_texts", "gold_spans", "span_reviews"},
+    "boxes": {"box_annotations", "box_images", "gold_boxes", "box_reviews"},
     "multilabel": {"multilabel_annotations", "gold_label_sets"},
 }
 

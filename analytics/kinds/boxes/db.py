@@ -14,7 +14,7 @@ from analytics.io.ingest.kind_support import scope_params
 from analytics.metrics.results import NoData
 
 __all__ = ["boxes_from_db", "gold_boxes_from_db", "label_counts_from_db", "box_agreement_from_db",
-           "box_accuracy_from_db"]
+           "box_accuracy_from_db", "box_reviews_from_db", "reviewed_boxes_from_db"]
 
 
 def _frame(df: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -36,6 +36,19 @@ def boxes_from_db(engine, scope) -> pd.DataFrame:
 
 def gold_boxes_from_db(engine, scope) -> pd.DataFrame:
     return _frame(query_df(engine, "boxes_gold", **scope_params(scope)), "gold boxes")
+
+
+def box_reviews_from_db(engine, scope) -> pd.DataFrame:
+    """The latest review of each box of the scope (``sql/boxes_reviews.sql``)."""
+    return query_df(engine, "boxes_reviews", **scope_params(scope))
+
+
+def reviewed_boxes_from_db(engine, scope) -> pd.DataFrame:
+    """The scope's boxes as reviewed (:func:`analytics.kinds.region_reviews.apply_reviews`)."""
+    from analytics.kinds.region_reviews import apply_reviews
+
+    return apply_reviews(boxes_from_db(engine, scope), box_reviews_from_db(engine, scope),
+                         ("x", "y", "width", "height"))
 
 
 def label_counts_from_db(engine, scope) -> pd.DataFrame:

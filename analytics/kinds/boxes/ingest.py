@@ -40,6 +40,8 @@ from analytics.io.ingest.kind_support import (
 __all__ = ["RULES", "BOXES", "IMAGES", "GOLD", "row_checks", "load_checks", "read_label_studio", "read_coco"]
 
 BOXES, IMAGES, GOLD = "box_annotations", "box_images", "gold_boxes"
+REVIEWS = "box_reviews"
+VERDICTS = ("accepted", "rejected", "corrected")
 UNITS = ("px", "percent")
 _TOL = 1e-9
 
@@ -260,11 +262,12 @@ def read_coco(mem, src, table, project, mapping, problems):
 
 RULES = KindRules(
     required={BOXES: ("annotation_id", "item_id", "annotator_id"), IMAGES: ("item_id", "image_width", "image_height"),
-              GOLD: ("item_id",)},
-    primary_keys={BOXES: ("annotation_id",)},
+              GOLD: ("item_id",), REVIEWS: ("review_id", "annotation_id", "verdict")},
+    primary_keys={BOXES: ("annotation_id",), REVIEWS: ("review_id",)},
     references=((BOXES, "item_id", "items", "item_id", "item"), (IMAGES, "item_id", "items", "item_id", "item"),
-                (GOLD, "item_id", "items", "item_id", "item")),
-    allowed={(BOXES, "unit"): UNITS, (GOLD, "unit"): UNITS},
+                (GOLD, "item_id", "items", "item_id", "item"),
+                (REVIEWS, "annotation_id", BOXES, "annotation_id", "box")),
+    allowed={(BOXES, "unit"): UNITS, (GOLD, "unit"): UNITS, (REVIEWS, "verdict"): VERDICTS},
     defaults={(BOXES, "unit"): "px", (GOLD, "unit"): "px"},
     annotators=(BOXES,),
     row_checks=row_checks,

@@ -22,6 +22,9 @@ KIND = KindSpec(
                             "created_at": _T, "batch_id": _V},
         "box_images": {"item_id": _V, "image_width": _D, "image_height": _D},
         "gold_boxes": {"item_id": _V, "label": _V, **_GEOM, "source": _V, "created_at": _T},
+        # a reviewer's verdict on one box: accepted, rejected, or corrected (label and / or geometry; NULL = kept)
+        "box_reviews": {"review_id": _V, "annotation_id": _V, "reviewer_id": _V, "verdict": _V,
+                        "corrected_label": _V, "x": _D, "y": _D, "width": _D, "height": _D, "created_at": _T},
     },
     required={  # the file CLI's frames (what labelqa load requires of the tables: ingest.RULES.required)
         "boxes": ("item_id", "annotator_id", "label", "x", "y", "width", "height"),

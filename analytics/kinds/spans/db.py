@@ -13,7 +13,7 @@ from analytics.io.ingest.kind_support import scope_params
 from analytics.metrics.results import NoData
 
 __all__ = ["spans_from_db", "gold_spans_from_db", "texts_from_db", "label_counts_from_db",
-           "span_agreement_from_db", "span_accuracy_from_db"]
+           "span_agreement_from_db", "span_accuracy_from_db", "span_reviews_from_db", "reviewed_spans_from_db"]
 
 _OFFSETS = {"span_start": "start", "span_end": "end"}
 
@@ -36,6 +36,18 @@ def gold_spans_from_db(engine, scope) -> pd.DataFrame:
 
 def texts_from_db(engine, scope) -> pd.DataFrame:
     return query_df(engine, "spans_texts", **scope_params(scope))
+
+
+def span_reviews_from_db(engine, scope) -> pd.DataFrame:
+    """The latest review of each span of the scope (``sql/spans_reviews.sql``; offsets as ``start``/``end``)."""
+    return _offsets(query_df(engine, "spans_reviews", **scope_params(scope)))
+
+
+def reviewed_spans_from_db(engine, scope) -> pd.DataFrame:
+    """The scope's spans as reviewed (:func:`analytics.kinds.region_reviews.apply_reviews`)."""
+    from analytics.kinds.region_reviews import apply_reviews
+
+    return apply_reviews(spans_from_db(engine, scope), span_reviews_from_db(engine, scope), ("start", "end"))
 
 
 def label_counts_from_db(engine, scope) -> pd.DataFrame:

@@ -39,6 +39,8 @@ from analytics.io.ingest.kind_support import (
 __all__ = ["RULES", "SPANS", "TEXTS", "GOLD", "row_checks", "load_checks", "read_label_studio"]
 
 SPANS, TEXTS, GOLD = "span_annotations", "span_texts", "gold_spans"
+REVIEWS = "span_reviews"
+VERDICTS = ("accepted", "rejected", "corrected")
 _RENAME = {"start": "span_start", "end": "span_end"}
 
 
@@ -256,12 +258,14 @@ def read_brat(mem, src, table, project, mapping, problems):
 
 RULES = KindRules(
     required={SPANS: ("annotation_id", "item_id", "annotator_id"), TEXTS: ("item_id", "text"),
-              GOLD: ("item_id",)},
-    primary_keys={SPANS: ("annotation_id",)},
+              GOLD: ("item_id",), REVIEWS: ("review_id", "annotation_id", "verdict")},
+    primary_keys={SPANS: ("annotation_id",), REVIEWS: ("review_id",)},
     references=((SPANS, "item_id", "items", "item_id", "item"), (TEXTS, "item_id", "items", "item_id", "item"),
-                (GOLD, "item_id", "items", "item_id", "item")),
+                (GOLD, "item_id", "items", "item_id", "item"),
+                (REVIEWS, "annotation_id", SPANS, "annotation_id", "span")),
+    allowed={(REVIEWS, "verdict"): VERDICTS},
     annotators=(SPANS,),
     row_checks=row_checks,
     load_checks=load_checks,
-    file_readers=(read_brat, read_label_studio, tabular_reader({SPANS: _RENAME, GOLD: _RENAME})),
+    file_readers=(read_brat, read_label_studio, tabular_reader({SPANS: _RENAME, GOLD: _RENAME, REVIEWS: _RENAME})),
 )

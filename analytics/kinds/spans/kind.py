@@ -24,6 +24,9 @@ KIND = KindSpec(
         "span_texts": {"item_id": _V, "text": _V},
         "gold_spans": {"item_id": _V, "span_start": _I, "span_end": _I, "label": _V, "source": _V,
                        "created_at": _T},
+        # a reviewer's verdict on one span: accepted, rejected, or corrected (label and / or offsets; NULL = kept)
+        "span_reviews": {"review_id": _V, "annotation_id": _V, "reviewer_id": _V, "verdict": _V,
+                         "corrected_label": _V, "span_start": _I, "span_end": _I, "created_at": _T},
     },
     required={  # the file CLI's frames (what labelqa load requires of the tables: ingest.RULES.required)
         "spans": ("item_id", "annotator_id", "start", "end", "label"),
