@@ -17,7 +17,7 @@ from analytics.metrics.review_queue import (
 )
 from analytics.sources.label_errors_db import label_errors_from_db, model_score_runs_from_db
 from analytics.metrics.label_issue_shares import flagged_annotators
-from analytics.sources.label_issue_db import label_issue_shares_from_db
+from analytics.sources.label_issue_db import gold_overlap_from_db, label_issue_shares_from_db
 from analytics.sources.review_queue_db import queue_signals_from_db, queue_yield_from_db
 from analytics.sources.leakage_db import leakage_from_db
 from analytics.io.history import verify_db
@@ -66,6 +66,11 @@ def _queue_signals(_engine, db: str, f, run_id: str, filter_by: str, rank_by: st
 @st.cache_data(ttl=60, show_spinner="Reading the reviews of queued items...")
 def _yield(_engine, db: str, f, run_id: str, filter_by: str, rank_by: str, picked: tuple):
     return queue_yield_from_db(_engine, f, run_id, _errors(_engine, db, f, run_id, filter_by, rank_by), list(picked))
+
+
+@st.cache_data(ttl=TTL, show_spinner="Comparing the flags with gold...")
+def _gold_overlap(_engine, db: str, f, run_id: str, filter_by: str, rank_by: str):
+    return gold_overlap_from_db(_engine, f, run_id, _errors(_engine, db, f, run_id, filter_by, rank_by))
 
 
 @st.cache_data(ttl=TTL, show_spinner="Checking splits for shared fingerprints...")
@@ -123,6 +128,20 @@ if res is not None:
     st.caption(f"Share {fmt_pct(n_issues / res.n_items)} (95% interval {fmt_ci(lo, hi, pct=True)}; "
                f"n = {_count(res.n_items)} items). An estimate of where the model disagrees confidently, not a "
                "verdict: review before relabelling.")
+
+    go = _gold_overlap(c.engine, c.db, f, run_id, filter_by, rank_by)
+    if go["n_flagged"] or go["n_wrong"]:
+        g1, g2 = st.columns(2)
+        g1.metric("Flags confirmed by gold", fmt_pct(go["precision"]) if go["n_flagged"] else "–",
+                  help="Flagged items with a gold label whose given label differs from gold (precision of the "
+                       "flags on gold items).")
+        g2.metric("Gold-known errors flagged", fmt_pct(go["recall"]) if go["n_wrong"] else "–",
+                  help="Scored gold items whose given label differs from gold, and how many of them the rule flags.")
+        st.caption(f"On the {_count(go['n_gold'])} scored items with a gold label: {_count(go['true_flags'])} of "
+                   f"{_count(go['n_flagged'])} flagged items are wrong by gold (95% interval "
+                   f"{fmt_ci(*go['precision_ci'], pct=True)}); {_count(go['true_flags'])} of the {_count(go['n_wrong'])} "
+                   f"gold-known errors are flagged ({fmt_ci(*go['recall_ci'], pct=True)}). Gold over-samples some "
+                   "classes, so these rates describe the gold sample, not every item.")
 
     # ---------------------------------------------------------------------------------------- per class
     st.subheader("Likely label errors per class")

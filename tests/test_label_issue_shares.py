@@ -82,6 +82,29 @@ def test_annotator_flagged_labels(demo_engine, demo_errors):
                                   "batch_id"]
 
 
+def test_gold_overlap_equals_a_pandas_recount(demo_engine, demo_errors):
+    from analytics.metrics.label_issue_shares import gold_overlap
+    from analytics.sources.label_issue_db import gold_overlap_from_db
+
+    go = gold_overlap_from_db(demo_engine, Filters(MAIN), RUN, demo_errors)
+    with demo_engine.connect() as c:
+        ann = pd.read_sql(text(f"SELECT a.item_id, a.label FROM annotations a JOIN items i USING (item_id) "
+                               f"WHERE i.project_id = '{MAIN}'"), c)
+        gold = pd.read_sql(text("SELECT item_id, label AS gold FROM gold_labels"), c)
+        scored = set(pd.read_sql(text(f"SELECT DISTINCT item_id FROM model_scores WHERE run_id = '{RUN}'"), c).item_id)
+    votes = ann.groupby(["item_id", "label"]).size().rename("v").reset_index()
+    given = votes.sort_values(["item_id", "v", "label"], ascending=[True, False, True]).drop_duplicates("item_id")
+    g = given[given.item_id.isin(scored)].merge(gold, on="item_id")
+    flagged = g.item_id.isin(set(demo_errors.issues.item_id))
+    wrong = g.label != g.gold
+    assert (go["n_gold"], go["n_flagged"], go["n_wrong"], go["true_flags"]) == (
+        len(g), int(flagged.sum()), int(wrong.sum()), int((flagged & wrong).sum()))
+    assert go["precision"] > 0.7 and go["recall"] > 0.6  # the demo's flags find its real errors
+    assert go["precision_ci"][0] < go["precision"] < go["precision_ci"][1]
+    empty = gold_overlap(pd.DataFrame({"flagged": [0], "wrong": [0], "n": [5]}))
+    assert empty["n_gold"] == 5 and np.isnan(empty["precision"]) and np.isnan(empty["recall"])
+
+
 def _open(url, monkeypatch, page: str, **params):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
@@ -108,6 +131,7 @@ def test_pages_show_group_shares_and_the_annotators_flagged_labels(demo_url, dem
 
     at = _open(demo_url, monkeypatch, "label_errors")
     assert "Flagged labels per annotator, team, week and batch" in [s.value for s in at.subheader]
+    assert any(m.label == "Flags confirmed by gold" and m.value.endswith("%") for m in at.metric)
     frames = [df.value for df in at.dataframe]
     g = next(v for v in frames if "flagged labels" in v.columns)
     assert "annotator" in g.columns and len(g) >= 30

@@ -12,7 +12,7 @@ import pandas as pd
 
 from analytics.metrics.results import SMALL_N, wilson_interval
 
-__all__ = ["DIMENSIONS", "issue_shares", "flagged_annotators"]
+__all__ = ["DIMENSIONS", "issue_shares", "flagged_annotators", "gold_overlap"]
 
 DIMENSIONS = ("annotator", "team", "week", "batch")
 
@@ -44,3 +44,22 @@ def flagged_annotators(shares: pd.DataFrame) -> list[str]:
         return []
     overall = a["k"].sum() / a["n"].sum()
     return sorted(a.loc[a["ci_low"] > overall, "grp"].astype(str))
+
+
+def gold_overlap(counts: pd.DataFrame, confidence: float = 0.95) -> dict:
+    """Flags against gold on the scored items that have a gold label. ``counts``: ``flagged, wrong, n`` (0/1 codes;
+    ``wrong``: the given label differs from gold). Returns ``n_gold`` (scored gold items), ``n_flagged`` (of them
+    flagged), ``n_wrong`` (gold-known errors), ``true_flags`` (flagged and wrong), ``precision`` (true_flags /
+    n_flagged) and ``recall`` (true_flags / n_wrong), each with a Wilson interval (``*_ci``); NaN when undefined."""
+    c = counts.assign(flagged=counts["flagged"].astype(int), wrong=counts["wrong"].astype(int))
+    cell = lambda f, w: int(c.loc[(c["flagged"] == f) & (c["wrong"] == w), "n"].sum())  # noqa: E731
+    tp, fp, fn, tn = cell(1, 1), cell(1, 0), cell(0, 1), cell(0, 0)
+
+    def rate(k, n):
+        lo, hi = wilson_interval(k, n, confidence)
+        return (float(k / n) if n else float("nan")), (float(lo), float(hi))
+
+    precision, p_ci = rate(tp, tp + fp)
+    recall, r_ci = rate(tp, tp + fn)
+    return {"n_gold": tp + fp + fn + tn, "n_flagged": tp + fp, "n_wrong": tp + fn, "true_flags": tp,
+            "precision": precision, "precision_ci": p_ci, "recall": recall, "recall_ci": r_ci}

@@ -12,9 +12,9 @@ from sqlalchemy.engine import Connection, Engine
 from analytics.db import sql_text
 from analytics.filters import Filters
 from analytics.metrics.label_errors import LabelErrors
-from analytics.metrics.label_issue_shares import issue_shares
+from analytics.metrics.label_issue_shares import gold_overlap, issue_shares
 
-__all__ = ["label_issue_shares_from_db", "annotator_flagged_labels_from_db"]
+__all__ = ["label_issue_shares_from_db", "annotator_flagged_labels_from_db", "gold_overlap_from_db"]
 
 
 def _read(engine, name: str, params: dict) -> pd.DataFrame:
@@ -45,3 +45,12 @@ def annotator_flagged_labels_from_db(engine: Engine | Connection, filters: Filte
     out = rows.astype({"item_id": str}).merge(iss, on="item_id", how="left")
     cols = ["annotation_id", "item_id", "label", "suggested_label", "score", "created_at", "batch_id"]
     return out[cols].sort_values(["score", "annotation_id"], kind="stable").reset_index(drop=True)
+
+
+def gold_overlap_from_db(engine: Engine | Connection, filters: Filters, run_id: str, res: LabelErrors,
+                         confidence: float = 0.95) -> dict:
+    """:func:`analytics.metrics.label_issue_shares.gold_overlap` of the flags of ``res`` on the scored gold items
+    (``sql/label_errors_gold_overlap.sql``): precision of the flags and recall of the gold-known errors."""
+    counts = _read(engine, "label_errors_gold_overlap", {**filters.params(), "run_id": run_id,
+                                                          "flagged_items": [str(x) for x in res.issues["item_id"]]})
+    return gold_overlap(counts, confidence)
