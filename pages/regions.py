@@ -37,7 +37,9 @@ WORDS = {"mean": "agreement (mean pairwise F1)", "alpha": "agreement (binary alp
          "n_annotators": "annotators", "sd": "SD over pairs", "n_precision": "n (precision)",
          "n_recall": "n (recall)", "n_hamming_accuracy": "n (label decisions)", "n_subset_accuracy": "n (sets)",
          "n_matched": "matched boxes", "n": "n", "dx": "centre offset x (gold widths)",
-         "dy": "centre offset y (gold heights)", "n_spans": "spans", "label": "label", "annotator_id": "annotator"}
+         "dy": "centre offset y (gold heights)", "n_spans": "spans", "label": "label", "annotator_id": "annotator",
+         "n_reviewed": "reviewed", "accepted_rate": "accepted", "corrected_rate": "corrected",
+         "rejected_rate": "rejected"}
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -210,6 +212,23 @@ else:
                         group="shown", n="n_items", y_range=(0, 1)), key="regions_weekly")
     table(_shown(wk.assign(label=wk["shown"]).drop(columns=["shown"]).astype({"week": str}), "week"), f"{kind}_agreement_per_week",
           f"{kind}_week", caption="pairwise F1 within each week's items; 95% bootstrap interval over items")
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _reviews(_engine, db: str, kind: str, filters):
+    from analytics.kinds.region_reviews import review_summary
+
+    if kind == "boxes":
+        return review_summary(boxes_db.boxes_from_db(_engine, filters), boxes_db.box_reviews_from_db(_engine, filters))
+    return review_summary(spans_db.spans_from_db(_engine, filters), spans_db.span_reviews_from_db(_engine, filters))
+
+
+if inspect(c.engine).has_table("box_reviews" if kind == "boxes" else "span_reviews"):
+    rv = _reviews(c.engine, c.db, kind, f)
+    if len(rv):
+        st.subheader("Reviews per annotator")
+        table(_shown(rv, "annotator_id"), f"{kind}_reviews_per_annotator", f"{kind}_rev",
+              caption="the latest review of each reviewed region: shares accepted, corrected and rejected (Wilson 95% "
+                      "intervals; n = reviewed regions)")
 
 if rg["gold"] is None or not rg["gold"]["label"].notna().any():
     st.stop()

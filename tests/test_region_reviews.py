@@ -93,3 +93,15 @@ def test_reviews_refused_for_unknown_regions_and_verdicts(tmp_path, tmp_duckdb_u
 
 def test_apply_reviews_without_reviews_is_identity():
     assert apply_reviews(BOXES, pd.DataFrame(columns=["annotation_id", "verdict"]), ("x",)).equals(BOXES)
+
+
+def test_regions_page_shows_review_shares(tmp_path, tmp_duckdb_url, monkeypatch):
+    from dbutil import open_dashboard_page
+
+    _base(tmp_path, tmp_duckdb_url)
+    load_files(tmp_duckdb_url, [write_table(tmp_path / "box_reviews.csv", BOX_REVIEWS)])
+    at = open_dashboard_page(tmp_duckdb_url, "det", "regions", monkeypatch)
+    assert "Reviews per annotator" in [h.value for h in at.subheader]
+    t = next(d.value for d in at.dataframe if "reviewed" in d.value.columns).set_index("annotator")
+    assert t.loc["a1", "reviewed"] == 2 and t.loc["a1", "rejected"].startswith("0.500 (")
+    assert t.loc["a2", "corrected"].startswith("0.500 (") and t.loc["a2", "accepted"].startswith("0.000 (")
