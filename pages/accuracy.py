@@ -13,7 +13,7 @@ from ui import data
 from ui.charts import COLOUR, forest, heatmap, plotly_chart
 from ui.common import (
     PAGES, ctx, empty_state, filter_link, filters_empty_state, fmt_ci, fmt_n, fmt_pct, link_params, md, page_header, small_n,
-    status_badge, status_mark, table, url_focus, url_radio, url_selectbox,
+    status_badge, status_mark, table, url_focus, url_radio, url_selectbox, url_toggle,
 )
 from analytics.filters import Filters
 from ui.words import column_config, tidy
@@ -88,10 +88,10 @@ flagged = systematic_by_class(sysc) if by == "gold_label" else {}
 judged = [class_status(s_, l, flagged) for s_, l in zip(acc["status"], acc[label_col])]
 acc["status"] = [s_ for s_, _ in judged]
 acc["status_words"] = [w for _, w in judged]
-sort = st.radio("Sort", ["accuracy, worst first", "n, largest first", "name"], horizontal=True, key="acc_sort",
-                label_visibility="collapsed")
-acc = (acc.sort_values(["accuracy", label_col]) if sort.startswith("accuracy") else
-       acc.sort_values("n", ascending=False) if sort.startswith("n") else acc.sort_values(label_col))
+sort = url_radio("Sort", ["accuracy", "n", "name"], "sort", default="accuracy",
+                 format_func={"accuracy": "accuracy, worst first", "n": "n, largest first", "name": "name"}.get)
+acc = (acc.sort_values(["accuracy", label_col]) if sort == "accuracy" else
+       acc.sort_values("n", ascending=False) if sort == "n" else acc.sort_values(label_col))
 acc["shown"] = [("▶ " if focus and l == focus else "") + l for l in acc[label_col]]
 crit = [("▶ " if focus and l == focus else "") + l for l in c.critical]
 rule_std = c.thresholds.rule("accuracy", "standard", c.project_id)
@@ -164,8 +164,8 @@ cm_team = url_selectbox("Team", [None, *teams], "cm_team", default=None, where=m
                         format_func=lambda v: "All teams" if v is None else v)
 cm_attr = url_selectbox("Item condition", [None, *attr_vals], "cm_attr", default=None, where=m2,
                         format_func=lambda v: "All items" if v is None else v.replace("=", " = "))
-hide_diag = m3.toggle("Hide correct labels (diagonal)", value=True, key="cm_hide",
-                      help="The diagonal holds the correct share; hiding it makes the errors readable.")
+hide_diag = url_toggle("Hide correct labels (diagonal)", "cm_hide", default=True, where=m3,
+                       help="The diagonal holds the correct share; hiding it makes the errors readable.")
 ak, av = (cm_attr.split("=", 1) if cm_attr else (None, None))
 long = data.confusion(c.engine, c.db, f, team=cm_team, attr_key=ak, attr_value=av)
 if long.empty:

@@ -18,7 +18,7 @@ from ui import data
 from ui.charts import COLOUR, hbar, heatmap, plotly_chart, rows_height, style, top_n
 from ui.common import (
     csv_bytes, ctx, empty_state, filters_empty_state, fmt_n, fmt_num, fmt_pct, md, page_header, small_n, status_mark,
-    table, url_focus, url_radio, url_selectbox, week_start,
+    table, url_focus, url_radio, url_selectbox, url_toggle, week_start,
 )
 from ui.figfix import readable_log_axis
 from ui.words import column_config, tidy
@@ -68,7 +68,7 @@ st.caption(f"{fmt_n(int(dist[measure].sum()))} {measure}. Largest class: {md(sum
 o1, o2 = st.columns(2)
 log = o1.toggle("Log scale", value=st.query_params.get("log", "1") == "1", key="cov_log",
                 help="The tail of 30 classes spans two orders of magnitude: a log axis keeps the rare ones visible.")
-show_all = o2.toggle(f"Show all {len(dist)} classes", value=True, key="cov_all")
+show_all = url_toggle(f"Show all {len(dist)} classes", "all", default=True, where=o2)
 st.query_params["log"] = "1" if log else "0"
 d = dist.sort_values([measure, "label"], ascending=[False, True])
 d = top_n(d, show_all, 15).assign(

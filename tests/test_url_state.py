@@ -110,6 +110,23 @@ def test_show_in_the_matrix_writes_the_matrix_filter_to_the_url(demo_db):
     assert at.query_params["cm_team"] == "team_c" and "cm_attr" not in at.query_params
 
 
+def test_view_choices_on_the_accuracy_page_live_in_the_url(demo_db):
+    """The matrix's diagonal switch and the table's sort order are part of the view: in the address too."""
+    at = open_page("accuracy")
+    hidden = chart_titled(at, "Share of each gold class")["data"][0]["z"]
+    at.toggle(key="p_cm_hide").set_value(False).run()
+    at.radio(key="p_sort").set_value("name").run()
+    assert at.query_params["cm_hide"] == "0" and at.query_params["sort"] == "name"
+    shown = chart_titled(at, "Share of each gold class")["data"][0]["z"]
+    assert shown != hidden  # the diagonal is drawn
+    order = chart_titled(at, "Accuracy vs gold by gold class")["data"][0]["y"]
+    again = open_page("accuracy", **qp(at))  # the address alone reproduces both choices
+    assert again.toggle(key="p_cm_hide").value is False and again.radio(key="p_sort").value == "name"
+    assert chart_titled(again, "Share of each gold class")["data"][0]["z"] == shown
+    assert chart_titled(again, "Accuracy vs gold by gold class")["data"][0]["y"] == order
+    assert "`cm_hide` = **maybe**" in page_warnings(open_page("accuracy", cm_hide="maybe"))
+
+
 @pytest.mark.parametrize("page", ["overview", "accuracy"])
 def test_no_page_link_points_at_its_own_page(demo_db, page):
     """A page link to the open page loses its parameters from the address: those are buttons instead; the

@@ -35,7 +35,7 @@ from analytics.thresholds import Thresholds, ThresholdsError, default_path, load
 
 __all__ = [
     "PAGES", "FILTER_KEYS", "Ctx", "setup", "ctx", "get_engine", "prepare_database", "get_thresholds",
-    "url_selectbox", "url_radio", "link_params", "url_button", "filter_link", "url_warning", "url_focus",
+    "url_selectbox", "url_radio", "url_toggle", "link_params", "url_button", "filter_link", "url_warning", "url_focus",
     "empty_reason", "filters_empty_state",
     "STATUS", "status_badge", "status_icon", "status_mark", "fmt_num", "fmt_pct", "fmt_ci", "fmt_n",
     "fmt_date", "md", "empty_state", "table", "csv_bytes", "week_start", "weeks_with_data", "page_header", "small_n",
@@ -510,6 +510,27 @@ def url_radio(label: str, options: Sequence[Any], param: str, default: Any = Non
 
     where.radio(label, options, key=wkey, format_func=format_func, on_change=cb, help=help, horizontal=horizontal)
     _set_param(param, _opt_str(value) if value is not None else None)
+    return value
+
+
+def url_toggle(label: str, param: str, default: bool, where: Any = None, help: str | None = None) -> bool:
+    """A toggle whose value lives in ``?param=1|0`` (left out of the address while it is the default)."""
+    where = where or st
+    raw = st.query_params.get(param)
+    value = default
+    if raw in ("1", "0"):
+        value = raw == "1"
+    elif raw not in (None, "") and not st.session_state.get(_QUIET):
+        url_warning(param, raw, f"not 1 or 0; showing {'on' if default else 'off'}.", where)
+    wkey = f"p_{param}"
+    _sync_widget(wkey, value)
+
+    def cb():
+        v = bool(st.session_state[wkey])
+        _set_param(param, None if v == default else ("1" if v else "0"))
+
+    where.toggle(label, key=wkey, on_change=cb, help=help)
+    _set_param(param, None if value == default else ("1" if value else "0"))
     return value
 
 
