@@ -183,10 +183,24 @@ if res is not None:
                       f"Groups with fewer than {small_n(c)} labels are marked small samples.")
 
     nm = res.noise_matrix
-    with st.expander("Estimated noise matrix P(given label | true label)"):
-        fig = heatmap(nm, "Estimated P(given | true) from the calibrated confident joint (columns sum to 1)",
-                      "true label (estimated)", "given label", "probability", zmin=0, zmax=1, pct=True)
-        plotly_chart(fig, key="le_noise")
+    with st.expander("Estimated noise matrix P(given label | true label), next to the confusion against gold"):
+        n1, n2 = st.columns(2)
+        with n1:
+            fig = heatmap(nm, "Estimated P(given | true) from the calibrated confident joint (columns sum to 1)",
+                          "true label (estimated)", "given label", "probability", zmin=0, zmax=1, pct=True)
+            plotly_chart(fig, key="le_noise")
+        with n2:
+            cm = data.confusion(c.engine, c.db, f)
+            if cm.empty:
+                st.info("No annotation of these filters has a gold label: no confusion against gold to compare.")
+            else:
+                wide = cm.pivot_table(index="label", columns="gold_label", values="n", aggfunc="sum", fill_value=0)
+                wide = wide.reindex(index=nm.index, columns=nm.columns, fill_value=0)
+                share = wide / wide.sum(axis=0).replace(0, float("nan"))
+                fig = heatmap(share, f"Observed P(label | gold) over {_count(int(cm['n'].sum()))} gold-checked "
+                              "annotations (columns sum to 1)", "gold label", "label", "share", zmin=0, zmax=1,
+                              pct=True)
+                plotly_chart(fig, key="le_gold_confusion")
 
     # ---------------------------------------------------------------------------------------- ranked list
     st.subheader("Ranked likely label errors")

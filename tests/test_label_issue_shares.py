@@ -132,6 +132,8 @@ def test_pages_show_group_shares_and_the_annotators_flagged_labels(demo_url, dem
     at = _open(demo_url, monkeypatch, "label_errors")
     assert "Flagged labels per annotator, team, week and batch" in [s.value for s in at.subheader]
     assert any(m.label == "Flags confirmed by gold" and m.value.endswith("%") for m in at.metric)
+    specs = [ch.proto.spec for ch in at.get("plotly_chart")]
+    assert any("Estimated P(given | true)" in sp for sp in specs) and any("Observed P(label | gold)" in sp for sp in specs)
     frames = [df.value for df in at.dataframe]
     g = next(v for v in frames if "flagged labels" in v.columns)
     assert "annotator" in g.columns and len(g) >= 30
