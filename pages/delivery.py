@@ -10,7 +10,8 @@ import streamlit as st
 
 from analytics.metrics.results import NoData
 from analytics.render.report import (
-    CLASS_LEGEND, NOTES, annotator_summary, delivery_texts, leakage_text, render_delivery_html, target_rows,
+    CLASS_LEGEND, NOTES, annotator_summary, delivery_texts, leakage_text, provenance_text, render_delivery_html,
+    target_rows,
 )
 from ui import data
 from ui.charts import forest, plotly_chart
@@ -157,5 +158,5 @@ if view != "hide":
 st.subheader("How these numbers were computed")
 st.markdown("\n".join("- " + n.format(conf=f"{rep.confidence:.0%}", small_n=rep.small_n)
                       .replace("<b>", "**").replace("</b>", "**").replace("<i>", "*").replace("</i>", "*")
-                      for n in NOTES))
+                      for n in NOTES) + "\n- " + md(provenance_text(rep)))
 st.caption(f"Generated {rep.generated_at} by LabelQA. Only data of project {md(rep.project_name)} is used.")

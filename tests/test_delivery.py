@@ -201,6 +201,48 @@ def test_demo_b05_leakage_section_is_the_gate_check(demo_engine):
     assert "Leakage between splits" not in render_delivery_html(other)
 
 
+def test_method_notes_give_provenance_and_the_history_digest(demo_engine, tmp_path):
+    """Issue 14 sec. 4: the method notes say where the batch's labels come from (sources, schema versions) and, for
+    data loaded with labelqa load, the ingest log's newest digest (the one labelqa verify checks against); the demo
+    (written directly) says no log can vouch for it."""
+    import pandas as pd
+
+    from analytics.db import make_engine
+    from analytics.io.history import verify_db
+    from analytics.io.ingest import load_files
+    from analytics.render.report import provenance_text
+
+    rep = delivery_report(demo_engine, "streetscene", "streetscene-b05", config=DeliveryConfig())
+    src = rep.provenance.groupby("source")["n"].sum()
+    assert int(src.sum()) == rep.n_annotations and set(rep.provenance["schema_version"]) == {1, 2}
+    txt = provenance_text(rep)
+    assert f"of the {rep.n_annotations:,} labels, {int(src['human']):,}" in txt and "labelled by hand" in txt
+    assert "not loaded with labelqa load" in txt and rep.history is None
+    assert txt.replace("&", "&amp;") in render_delivery_html(rep)
+
+    d = tmp_path
+    pd.DataFrame({"project_id": ["p"], "name": ["P"], "client": ["C"]}).to_csv(d / "projects.csv", index=False)
+    pd.DataFrame({"project_id": "p", "label": ["car", "van"]}).to_csv(d / "label_classes.csv", index=False)
+    pd.DataFrame({"batch_id": ["b1"], "project_id": ["p"], "name": ["first"]}).to_csv(d / "batches.csv", index=False)
+    ids = [f"i{k}" for k in range(40)]
+    pd.DataFrame({"item_id": ids, "project_id": "p"}).to_csv(d / "items.csv", index=False)
+    pd.DataFrame({"annotation_id": [f"a{k}" for k in range(40)], "item_id": ids, "annotator_id": "x", "label": "car",
+                  "created_at": "2026-06-01 10:00:00", "batch_id": "b1",
+                  "source": ["human"] * 30 + ["prelabel_accepted"] * 10}).to_csv(d / "annotations.csv", index=False)
+    url = f"duckdb:///{d / 'h.duckdb'}"
+    load_files(url, [d / f for f in ("projects.csv", "label_classes.csv", "batches.csv", "items.csv")])
+    load_files(url, [d / "annotations.csv"])
+    eng = make_engine(url, read_only=True)
+    try:
+        rep = delivery_report(eng, "p", "b1", config=DeliveryConfig())
+        newest = verify_db(eng)["loads"]["digest"].iloc[-1]
+    finally:
+        eng.dispose()
+    txt = provenance_text(rep)
+    assert "30 (75.0%) labelled by hand; 10 (25.0%) a model pre-label accepted unchanged" in txt
+    assert f"loaded in 2 recorded load(s)" in txt and f"its digest {newest} pins every load" in txt
+
+
 # ------------------------------------------------------------------------------------------ page
 def test_delivery_page_is_the_reports_design(demo_url, monkeypatch):
     import streamlit as st

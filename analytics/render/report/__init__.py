@@ -12,7 +12,7 @@ the SVG and (``analytics.render.plotly_safe.escape_figure``) in every plotly fig
 from analytics.render.report.client import DeliveryConfig, Target, load_delivery_config, target_verdicts
 from analytics.render.report.delivery import (
     CLASS_LEGEND, NOTES, DeliveryReport, annotator_summary, delivery_report, delivery_texts, leakage_text,
-    render_delivery_html, target_rows,
+    provenance_text, render_delivery_html, target_rows,
 )
 from analytics.render.report.tables import parse_iso_week, project_pseudonyms, pseudonyms
 from analytics.render.report.weekly import WeeklyReport, render_weekly_html, weekly_report
@@ -21,4 +21,5 @@ __all__ = [
     "DeliveryReport", "WeeklyReport", "delivery_report", "weekly_report", "render_delivery_html", "render_weekly_html",
     "pseudonyms", "project_pseudonyms", "parse_iso_week", "DeliveryConfig", "Target", "load_delivery_config",
     "target_verdicts", "delivery_texts", "annotator_summary", "target_rows", "CLASS_LEGEND", "NOTES", "leakage_text",
+    "provenance_text",
 ]

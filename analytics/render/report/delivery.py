@@ -33,7 +33,7 @@ from analytics.render.report.tables import (
 from analytics.thresholds import Thresholds, load_thresholds
 
 __all__ = ["DeliveryReport", "delivery_report", "render_delivery_html", "delivery_texts", "annotator_summary",
-           "leakage_text",
+           "leakage_text", "provenance_text",
            "target_rows", "CLASS_LEGEND", "NOTES"]
 
 
@@ -80,6 +80,10 @@ class DeliveryReport:
     #: the quality layer's max_split_leakage checks of the batch (issue 14): ``key, n_leaked, n_items, outcome,
     #: note`` per fingerprint key; empty when the project has no fingerprints (leakage not checked)
     leakage: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    #: where the labels come from (``source, schema_version, n, first_at, last_at``) and the ingest log's newest
+    #: record (``load_id, loaded_at, loaded_by, digest, n_loads``; None when nothing was loaded with labelqa load)
+    provenance: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    history: dict | None = None
 
 
 def delivery_report(engine: Engine | Connection, project_id: str, batch_id: str,
@@ -134,8 +138,44 @@ def delivery_report(engine: Engine | Connection, project_id: str, batch_id: str,
         confidence=conf, small_n=small_n, generated_at=_now(),
         targets=target_verdicts(ev, cth, project_id, cfg), note=cfg.notes.get(batch_id),
         schema_versions=versions, annotator_view=cfg.annotators, leakage=_leakage(ev),
+        provenance=query_df(engine, "delivery_provenance", **f.params()), history=_history(engine),
     )
 
+
+def _history(engine) -> dict | None:
+    from sqlalchemy import inspect
+
+    if not inspect(engine).has_table("ingest_log"):
+        return None
+    h = query_df(engine, "history_summary")
+    return None if h.empty else h.iloc[0].to_dict()
+
+
+_SOURCE_WORDS = {"human": "labelled by hand", "prelabel_accepted": "a model pre-label accepted unchanged",
+                 "prelabel_edited": "a model pre-label edited", "model_auto": "a model label accepted automatically"}
+
+
+def provenance_text(r: DeliveryReport) -> str:
+    """The method note on where the labels come from and how to check they were not edited (plain text)."""
+    p = r.provenance
+    parts = []
+    if p is not None and not p.empty:
+        by = p.groupby("source")["n"].sum().sort_values(ascending=False)
+        total = int(by.sum())
+        parts.append("Provenance: of the " + f"{total:,} labels, "
+                     + "; ".join(f"{int(n):,} ({_pct(n / total)}) {_SOURCE_WORDS.get(str(k), str(k))}"
+                                 for k, n in by.items())
+                     + "; guideline (schema) version" + ("s " if p["schema_version"].nunique() > 1 else " ")
+                     + ", ".join(str(int(v)) for v in sorted(p["schema_version"].unique())) + ".")
+    h = r.history
+    if h:
+        parts.append(f"History: the data was loaded in {int(h['n_loads']):,} recorded load(s), the newest on "
+                     f"{_date(h['loaded_at'])}; its digest {h['digest']} pins every load before it, and "
+                     "the command labelqa verify shows whether any label, gold label or review changed since it was loaded.")
+    else:
+        parts.append("History: these labels were not loaded with labelqa load, so no ingest log can show that they "
+                     "are unchanged since delivery.")
+    return " ".join(parts)
 
 def _leakage(ev) -> pd.DataFrame:
     rows = [{"key": c.scope.removeprefix("key "), "n_leaked": int(c.value or 0), "n_items": int(c.n or 0),
@@ -382,7 +422,8 @@ def render_delivery_html(r: DeliveryReport, annotators: str | None = None) -> st
         *charts[1:],
         *(["<h2>Annotators</h2>", ann_html] if ann_html else []),
         "<h2>How these numbers were computed</h2>",
-        '<ul class="notes">' + "".join(f"<li>{n.format(conf=conf, small_n=r.small_n)}</li>" for n in NOTES) + "</ul>",
+        '<ul class="notes">' + "".join(f"<li>{n.format(conf=conf, small_n=r.small_n)}</li>" for n in NOTES)
+        + f"<li>{_e(provenance_text(r))}</li></ul>",
         f"<footer>Generated {_e(r.generated_at)} by LabelQA. Only data of project {_e(r.project_name)} is used.</footer>",
     ]
     doc = _document(tx["title"], "\n".join(b for b in body if b), False)
