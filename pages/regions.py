@@ -114,6 +114,10 @@ if not inspect(c.engine).has_table(table_name):
     empty_state(f"No {what} tables", f"This database was built before the {md(kind)} tables existed; any "
                 "`labelqa load` creates them.")
     st.stop()
+if kind == "spans" and "schema_version" not in {col["name"] for col in inspect(c.engine).get_columns(table_name)}:
+    empty_state("Spans table without schema_version", "This database was built before span_annotations had a "
+                "schema_version column; any `labelqa load` (or `labelqa demo --force`) adds it.")
+    st.stop()
 fig = _figures(c.engine, c.db, kind, f)
 counts = fig["counts"]
 if counts.empty or int(counts["n_annotated"].sum()) == 0:
