@@ -120,6 +120,8 @@ def test_view_choices_on_the_accuracy_page_live_in_the_url(demo_db):
     shown = chart_titled(at, "Share of each gold class")["data"][0]["z"]
     assert shown != hidden  # the diagonal is drawn
     order = chart_titled(at, "Accuracy vs gold by gold class")["data"][0]["y"]
+    # the critical class is marked ★ in plain text: escape_figure shows chart markup literally ("<b>★ ...</b>")
+    assert any(str(n).startswith("★ ") for n in order) and not any("<" in str(n) for n in order)
     again = open_page("accuracy", **qp(at))  # the address alone reproduces both choices
     assert again.toggle(key="p_cm_hide").value is False and again.radio(key="p_sort").value == "name"
     assert chart_titled(again, "Share of each gold class")["data"][0]["z"] == shown

@@ -58,7 +58,7 @@ def forest(df: pd.DataFrame, label: str, value: str, lo: str, hi: str, n: str, t
     """
     d = df.reset_index(drop=True).copy()
     hl = set(map(str, highlight))
-    names = [(f"<b>★ {v}</b>" if str(v) in hl else str(v)) + (" (small n)" if small and bool(d.loc[i, small]) else "")
+    names = [(f"★ {v}" if str(v) in hl else str(v)) + (" (small n)" if small and bool(d.loc[i, small]) else "")
              for i, v in enumerate(d[label])]
     d["_name"] = names
     nn = pd.to_numeric(d[n], errors="coerce").fillna(0).to_numpy(float)
@@ -147,7 +147,7 @@ def hbar(df: pd.DataFrame, label: str, value: str, title: str, x_title: str, log
     """Horizontal bars, one row per category in the frame's order (top first)."""
     d = df.reset_index(drop=True)
     hl = set(map(str, highlight))
-    names = [f"<b>★ {v}</b>" if str(v) in hl else str(v) for v in d[label]]
+    names = [f"★ {v}" if str(v) in hl else str(v) for v in d[label]]
     if colour and colour_map:
         colours = [colour_map.get(str(c), BLUE) for c in d[colour]]
     else:
