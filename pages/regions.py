@@ -114,7 +114,19 @@ if not inspect(c.engine).has_table(table_name):
     empty_state(f"No {what} tables", f"This database was built before the {md(kind)} tables existed; any "
                 "`labelqa load` creates them.")
     st.stop()
-if kind == "spans" and "schema_version" not in {col["name"] for col in inspect(c.engine).get_columns(table_name)}:
+def _has_column(engine, table: str, column: str) -> bool:
+    """Whether ``table`` has ``column`` (a probe query: duckdb_engine's column reflection fails on DuckDB)."""
+    from sqlalchemy import text
+
+    try:
+        with engine.connect() as con:
+            con.execute(text(f"SELECT {column} FROM {table} WHERE 1 = 0"))  # fixed names, no user values
+        return True
+    except Exception:  # noqa: BLE001 - any failure means the column cannot be read
+        return False
+
+
+if kind == "spans" and not _has_column(c.engine, table_name, "schema_version"):
     empty_state("Spans table without schema_version", "This database was built before span_annotations had a "
                 "schema_version column; any `labelqa load` (or `labelqa demo --force`) adds it.")
     st.stop()

@@ -105,3 +105,16 @@ def test_regions_page_shows_review_shares(tmp_path, tmp_duckdb_url, monkeypatch)
     t = next(d.value for d in at.dataframe if "reviewed" in d.value.columns).set_index("annotator")
     assert t.loc["a1", "reviewed"] == 2 and t.loc["a1", "rejected"].startswith("0.500 (")
     assert t.loc["a2", "corrected"].startswith("0.500 (") and t.loc["a2", "accepted"].startswith("0.000 (")
+
+
+def test_regions_page_on_a_spans_table_without_schema_version(tmp_path, tmp_duckdb_url, monkeypatch):
+    import duckdb
+
+    from dbutil import open_dashboard_page
+
+    _base(tmp_path, tmp_duckdb_url)
+    con = duckdb.connect(tmp_duckdb_url.split("duckdb:///", 1)[1])
+    con.execute("ALTER TABLE span_annotations DROP COLUMN schema_version")  # a database built before the column
+    con.close()
+    at = open_dashboard_page(tmp_duckdb_url, "ner", "regions", monkeypatch)
+    assert "Spans table without schema_version" in " ".join(i.value for i in at.info)
