@@ -146,3 +146,21 @@ def test_guideline_change_raises_span_agreement(newswire):
     per = a[a["label"] != ""].set_index(["schema_version", "label"])["mean"]
     assert per[(2, "PER")] - per[(1, "PER")] > 0.1 and per[(2, "ORG")] - per[(1, "ORG")] > 0.1
     assert abs(per[(2, "LOC")] - per[(1, "LOC")]) < 0.06
+
+
+def test_per_week_and_per_annotator_box_figures(roadcam):
+    from analytics.kinds.boxes.accuracy import detection_accuracy
+    from analytics.kinds.boxes.quality import agreement_by
+
+    boxes, gold, _ = roadcam
+    w = agreement_by(boxes, "week", n_boot=0)
+    overall = w[w["label"] == ""]
+    assert len(overall) == 8 and overall["n_items"].sum() == 700  # every image in exactly one week
+    assert (overall["mean"] > 0.8).all()
+    aw = detection_accuracy(boxes, gold, by=("annotator_id", "week"))
+    a = detection_accuracy(boxes, gold, by=("annotator_id",)).set_index("annotator_id")
+    sums = aw.groupby("annotator_id")[["n_gold", "n_annotated"]].sum()
+    assert (sums["n_gold"] == a["n_gold"]).all() and (sums["n_annotated"] == a["n_annotated"]).all()
+    # vision_c's annotators (who miss small objects at night) have the lowest recall
+    low = a["recall"].nsmallest(3).index
+    assert set(low) == {"bx_07", "bx_08", "bx_09"}
