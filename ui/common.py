@@ -8,7 +8,13 @@ the result into the widgets, and writes the canonical values back. A widget chan
 its ``on_change`` callback (which runs before the script). Streamlit drops the query string when the
 user follows the sidebar navigation, so the last filters are also kept in Session State and restored
 when a page opens with none in its URL. Page-specific choices (``week``, ``annotator``, ``metric`` ...)
-use the same mechanism through ``url_selectbox`` and ``url_radio``.
+use the same mechanism through ``url_selectbox``, ``url_radio`` and ``url_toggle``.
+
+A value in the URL that cannot be used (unknown project, team, annotator, class, week; a bad date; a reversed or
+out-of-data range) is named in a page warning (``url_warning``), never dropped silently. A link that changes a
+choice on the page it is on is a ``url_button`` (``filter_link``): a same-page ``st.page_link`` draws the view but
+leaves its parameters out of the address. The pickers offer the values present in the chosen dates
+(``Ctx.period_options``); ``filters_empty_state`` says why filters match nothing, with buttons for the fixes.
 """
 from __future__ import annotations
 
