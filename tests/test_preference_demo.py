@@ -265,3 +265,22 @@ def test_overview_of_the_preference_project_shows_the_gate_checks(demo, monkeypa
     gate = json.loads(capsys.readouterr().out)["checks"]
     assert sorted(zip(shown["rule"], shown["subject"])) == sorted((g["rule"], g["scope"]) for g in gate)
     assert [s.split(":")[1].strip() for s in shown["status"]].count("warn") == sum(g["outcome"] == "warn" for g in gate)
+
+
+def test_evaluate_narrows_a_request_and_a_resolved_scope_alike(demo):
+    import datetime as dt
+
+    from analytics.filters import Filters
+    from analytics.quality import ScopeRequest, evaluate
+    from analytics.quality.checks import Scope
+
+    _, eng, rows = demo
+    a = evaluate(eng, P, ScopeRequest.dates("2026-06-01", "2026-06-14"))
+    f = Filters(P).replace(date_from=dt.date(2026, 6, 1), date_to=dt.date(2026, 6, 14))
+    b = evaluate(eng, P, Scope(P, f, "since 2026-06-01 until 2026-06-14"))
+    assert a.scope == b.scope == "since 2026-06-01 until 2026-06-14" and a.period == (dt.date(2026, 6, 1),
+                                                                                        dt.date(2026, 6, 14))
+    assert [(c.rule, c.scope, c.n) for c in a.checks] == [(c.rule, c.scope, c.n) for c in b.checks]
+    t = pd.to_datetime(rows["created_at"])
+    want = int(((t >= "2026-06-01") & (t < "2026-06-15") & (rows["dimension"] == "safety")).sum())
+    assert a.get("preference_tie_rate", "dimension safety").n == want

@@ -148,6 +148,12 @@ def scope_filters(con, project_id: str, scope=None) -> tuple[dict, str, tuple]:
 
     if scope is None:
         return {}, "whole project", (None, None)
+    if hasattr(scope, "label") and hasattr(scope, "filters"):  # an already resolved quality.checks.Scope
+        fl = scope.filters
+        out = {k: v for k, v in (("team", getattr(fl, "team", None)), ("batch_id", getattr(fl, "batch_id", None)),
+                                 ("date_from", getattr(fl, "date_from", None)),
+                                 ("date_to", getattr(fl, "date_to", None))) if v is not None}
+        return out, scope.label, (out.get("date_from"), out.get("date_to"))
     filters: dict = {}
     f = getattr(scope, "filters", None)
     if f is not None and getattr(f, "team", None):
