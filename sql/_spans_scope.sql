@@ -7,12 +7,5 @@ rs AS (
            s.schema_version,
            CAST(date_trunc('week', s.created_at) AS DATE) AS week, i.split, an.team
     FROM span_annotations s
-    JOIN items i ON i.item_id = s.item_id
-    LEFT JOIN annotators an ON an.annotator_id = s.annotator_id
-    WHERE i.project_id = :project_id
-      AND (CAST(:date_from AS DATE) IS NULL OR s.created_at >= CAST(:date_from AS DATE))
-      AND (CAST(:date_to AS DATE) IS NULL OR s.created_at < CAST(:date_to AS DATE) + 1)
-      AND (CAST(:team AS VARCHAR) IS NULL OR an.team = CAST(:team AS VARCHAR))
-      AND (CAST(:split AS VARCHAR) IS NULL OR i.split = CAST(:split AS VARCHAR))
-      AND (CAST(:batch_id AS VARCHAR) IS NULL OR s.batch_id = CAST(:batch_id AS VARCHAR))
+    -- @include kind_scope_filter
 )
