@@ -71,3 +71,26 @@ def test_llmfao_clean_set_by_hand(files, capsys):
     assert one["chosen"] == p.loc[one["pair_id"], f"text_{side}"] and one["prompt"] == p.loc[one["pair_id"], "prompt"]
     assert sum(x["clean"] for x in meta["by_category"]) == len(recs)
     print(f"\nLLMFAO clean set: {len(recs)} of 2139 pairs; {len(flagged)} flagged judges")
+
+
+def test_llmfao_gpt_judges_vs_crowd_majority_by_hand(files):
+    """The RLAIF check on real data: GPT-3.5 / GPT-4 against the crowd's non-tie majority of each pair."""
+    from analytics.kinds.preference.judges import model_vs_humans
+
+    _, judg, _ = files
+    j = judg.assign(team=np.where(judg["annotator_id"].isin(["gpt3", "gpt4"]), "model", "crowd"))
+    got = model_vs_humans(j, n_boot=200).set_index("judge")
+    crowd = judg[~judg["annotator_id"].isin(["gpt3", "gpt4"])]
+    v = crowd.groupby(["pair_id", "choice"]).size().unstack(fill_value=0)
+    v = v[(v.sum(axis=1) >= 2) & (v["a"] != v["b"])]
+    maj = pd.Series(np.where(v["a"] > v["b"], "a", "b"), index=v.index)
+    for name, n_want, share in (("gpt3", 1556, 0.6170), ("gpt4", 1651, 0.6608)):
+        m = judg[(judg["annotator_id"] == name) & (judg["choice"] != "tie")].set_index("pair_id")["choice"]
+        m = m[m.index.isin(maj.index)]
+        assert got.loc[name, "n"] == len(m) == n_want
+        assert got.loc[name, "agreement"] == pytest.approx((m == maj.reindex(m.index)).mean())
+        assert got.loc[name, "agreement"] == pytest.approx(share, abs=5e-5)
+        assert got.loc[name, "ci_low"] < got.loc[name, "agreement"] < got.loc[name, "ci_high"]
+    # both below the crowd's own agreement without ties (70.1%, bootstrap interval over pairs)
+    assert (got["ci_high"] < got["human_ci_low"]).all() and got["human_agreement"].iloc[0] == pytest.approx(0.7013,
+                                                                                                             abs=5e-5)
