@@ -132,3 +132,28 @@ def test_modules_are_small_enough_to_read():
     sizes = {n: len(p.read_text(encoding="utf-8").splitlines()) for n, p in mods.items()}
     too_long = {n: s for n, s in sizes.items() if s > MAX_LINES}
     assert not too_long, f"modules over {MAX_LINES} lines: {dict(sorted(too_long.items()))}"
+
+
+def _ui_edges() -> dict[str, set[str]]:
+    """Imports among the dashboard's ``ui`` modules (module level and inside functions)."""
+    mods = {f"ui.{p.stem}": p for p in (ROOT / "ui").glob("*.py") if p.stem != "__init__"}
+    edges: dict[str, set[str]] = defaultdict(set)
+    for name, path in mods.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+                if isinstance(node, ast.ImportFrom) else [])
+            edges[name] |= {t for t in targets if t in mods and t != name}
+    return edges
+
+
+def test_dashboard_modules_acyclic_and_small():
+    """ui/ (the dashboard's shared helpers) has no import cycle and ui.context stays its leaf; no page, ui module
+    or app.py is over MAX_LINES lines either."""
+    edges = _ui_edges()
+    assert not _cycles(edges, sorted(edges)), f"import cycles in ui/: {_cycles(edges, sorted(edges))}"
+    assert not edges.get("ui.context"), f"ui.context must not import other ui modules: {edges['ui.context']}"
+    files = [*(ROOT / "ui").glob("*.py"), *(ROOT / "pages").rglob("*.py"), ROOT / "app.py"]
+    too_long = {str(p.relative_to(ROOT)): n for p in files
+                if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not too_long, f"dashboard modules over {MAX_LINES} lines: {too_long}"
