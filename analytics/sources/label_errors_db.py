@@ -31,7 +31,16 @@ from analytics.metrics.label_errors import (
 )
 from analytics.metrics.results import NoData
 
-__all__ = ["model_score_runs_from_db", "label_errors_from_db"]
+__all__ = ["model_score_runs_from_db", "label_errors_from_db", "pg_hash_joins"]
+
+
+def pg_hash_joins(con: Connection) -> None:
+    """On PostgreSQL, plan this transaction's joins without nested loops (``SET LOCAL enable_nestloop = off``).
+    The confident-learning queries join CTEs that PostgreSQL materialises without statistics; it then chose
+    nested loops over them: label_errors_joint.sql ran over 15 minutes at the 60k demo (64k scored items), 0.8 s
+    with hash joins. Other databases: nothing."""
+    if con.dialect.name == "postgresql":
+        con.execute(text("SET LOCAL enable_nestloop = off"))
 
 
 def model_score_runs_from_db(engine: Engine | Connection, project_id: str) -> pd.DataFrame:
@@ -57,6 +66,10 @@ def label_errors_from_db(engine: Engine | Connection, filters: Filters, run_id: 
         raise ValueError(f"filter_by must be one of {FILTERS}, got {filter_by!r}")
     if rank_by not in RANKINGS:
         raise ValueError(f"rank_by must be one of {RANKINGS}, got {rank_by!r}")
+    if isinstance(engine, Engine):  # one connection: the PostgreSQL planner setting below holds for both queries
+        with engine.connect() as con:
+            return label_errors_from_db(con, filters, run_id, filter_by, rank_by)
+    pg_hash_joins(engine)
     base = {**filters.params(), "run_id": run_id}
     joint = query_df(engine, "label_errors_joint", **base, t_min=float(_T_MIN), eps=_EPS_THRESHOLD)
     if joint.empty:

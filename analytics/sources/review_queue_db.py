@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from analytics.db import query_df, sql_text
 from analytics.filters import Filters
 from analytics.metrics.label_errors import LabelErrors
+from analytics.sources.label_errors_db import pg_hash_joins
 from analytics.metrics.review_queue import queue_yield, vote_entropy
 
 __all__ = ["DS_LIMIT", "queue_signals_from_db", "queue_yield_from_db"]
@@ -28,7 +29,8 @@ def _read(engine, name: str, params: dict) -> pd.DataFrame:
     stmt = text(sql_text(name))
     if isinstance(engine, Engine):
         with engine.connect() as c:
-            return pd.read_sql(stmt, c, params=params)
+            return _read(c, name, params)
+    pg_hash_joins(engine)  # PostgreSQL: hash joins over the label_errors_scope CTEs (see label_errors_db)
     return pd.read_sql(stmt, engine, params=params)
 
 
