@@ -3,14 +3,12 @@
 -- annotator | attr_key | attr_value ('key=value'). n counts the period's annotations (items for split,
 -- attr_key and attr_value). ui_filter_options.sql holds the project-wide values; like it, the leakage
 -- fingerprints (keys content_hash, near_dup_key, group_id) are identities, not item conditions: not offered.
-WITH pa AS (
-    SELECT an.team, a.schema_version, a.annotator_id, a.item_id, i.split
-    FROM annotations a
-    JOIN items i ON i.item_id = a.item_id
-    LEFT JOIN annotators an ON an.annotator_id = a.annotator_id
-    WHERE i.project_id = :project_id
-      AND (CAST(:date_from AS DATE) IS NULL OR a.created_at >= CAST(:date_from AS DATE))
-      AND (CAST(:date_to AS DATE) IS NULL OR a.created_at < CAST(:date_to AS DATE) + 1)
+-- The period's annotations are sql/_filtered_annotations.sql with only the project and dates set (team, schema_version,
+-- split and batch_id bound as NULL by the caller).
+WITH
+-- @include filtered_annotations
+, pa AS (
+    SELECT team, schema_version, annotator_id, item_id, split FROM fa
 ),
 pi AS (
     SELECT DISTINCT item_id, split FROM pa

@@ -165,3 +165,11 @@ def demo_pg_url(pg_server):
 @pytest.fixture
 def tmp_duckdb_url(tmp_path) -> str:
     return f"duckdb:///{tmp_path / 'test.duckdb'}"
+
+
+@pytest.fixture
+def demo_db(demo_url, monkeypatch):
+    """The demo database as the dashboard's database (LABELQA_DB_URL) with the packaged default thresholds."""
+    monkeypatch.setenv("LABELQA_DB_URL", demo_url)
+    monkeypatch.delenv("LABELQA_THRESHOLDS", raising=False)
+    return demo_url

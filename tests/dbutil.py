@@ -4,6 +4,7 @@ without model pre-labels of the no-data tests (``tiny_project_tables``)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import text
@@ -173,5 +174,27 @@ def open_dashboard_page(url: str, project: str, page: str, monkeypatch):
     at.run()
     at.switch_page(f"pages/{page}.py")
     at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_app_page(page: str, *, deep_link: bool = False, **params):
+    """AppTest of the repository's app.py on ``pages/<page>.py`` with ``params`` in the query string; fails on any
+    exception shown. ``deep_link=True``: the first run is the page's own, as a shared link opens it; otherwise the
+    overview runs first and the page is switched to, as a user navigates."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    for k, v in params.items():
+        at.query_params[k] = v
+    if deep_link and page != "overview":
+        at.switch_page(f"pages/{page}.py")
+    at.run()
+    if not deep_link and page != "overview":
+        at.switch_page(f"pages/{page}.py")
+        at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at

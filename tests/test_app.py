@@ -18,6 +18,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dbutil import open_app_page as open_page
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 PAGES = {
@@ -50,26 +52,6 @@ def _fresh_engines():
     yield
     st.cache_resource.clear()
     gc.collect()
-
-
-@pytest.fixture
-def demo_db(demo_url, monkeypatch):
-    monkeypatch.setenv("LABELQA_DB_URL", demo_url)
-    monkeypatch.delenv("LABELQA_THRESHOLDS", raising=False)
-    return demo_url
-
-
-def open_page(page: str, **params) -> AppTest:
-    """Run app.py on ``pages/<page>.py`` with ``params`` in the query string (as a shared link would)."""
-    at = AppTest.from_file(APP, default_timeout=180)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    if page != "overview":
-        at.switch_page(f"pages/{page}.py")
-        at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def charts(at: AppTest) -> list[dict]:

@@ -23,7 +23,7 @@ import streamlit as st
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from dbutil import load_tables
+from dbutil import load_tables, open_app_page
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -38,23 +38,9 @@ def _fresh_caches():
     gc.collect()
 
 
-@pytest.fixture
-def demo_db(demo_url, monkeypatch):
-    monkeypatch.setenv("LABELQA_DB_URL", demo_url)
-    monkeypatch.delenv("LABELQA_THRESHOLDS", raising=False)
-    return demo_url
-
-
-def open_page(page: str, **params) -> AppTest:
+def open_page(page: str, **params):
     """app.py on ``pages/<page>.py`` with ``params`` in the query string, as a shared link opens it."""
-    at = AppTest.from_file(APP, default_timeout=180)
-    for k, v in params.items():
-        at.query_params[k] = v
-    if page != "overview":  # the first run is the page's own, as a deep link opens it
-        at.switch_page(f"pages/{page}.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_app_page(page, deep_link=True, **params)
 
 
 def page_warnings(at: AppTest) -> str:

@@ -44,7 +44,8 @@ def filter_options(_engine: Engine, db: str, project_id: str) -> dict[str, list]
 def period_options(_engine: Engine, db: str, project_id: str, date_from, date_to) -> dict[str, list]:
     """``sql/ui_period_options.sql`` grouped: kind -> sorted values present in ``date_from``..``date_to``
     (team, schema_version, split, annotator, attr_key, attr_value)."""
-    df = query_df(_engine, "ui_period_options", project_id=project_id, date_from=date_from, date_to=date_to)
+    df = query_df(_engine, "ui_period_options", project_id=project_id, date_from=date_from, date_to=date_to,
+                  team=None, schema_version=None, split=None, batch_id=None)
     out: dict[str, list] = {}
     for kind, g in df.groupby("kind", sort=False):
         vals = g["value"].dropna().astype(str).tolist()
