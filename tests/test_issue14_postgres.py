@@ -18,7 +18,7 @@ MAIN, RUN = "streetscene", "streetscene-r6"
 def _all(engine, res):
     from analytics.db import query_df
     from analytics.sources.label_issue_db import gold_overlap_from_db, label_issue_shares_from_db
-    from analytics.sources.leakage_db import fingerprinted_items
+    from analytics.sources.leakage_db import fingerprinted_items, leakage_from_db
     from analytics.sources.review_queue_db import queue_signals_from_db, queue_yield_from_db
 
     f = Filters(MAIN)
@@ -32,6 +32,7 @@ def _all(engine, res):
             "signals": sig[["item_id", "n_votes", "vote_entropy", "flagged_period"]].sort_values("item_id")
             .reset_index(drop=True),
             "fingerprints": fingerprinted_items(engine, f),
+            "leaked": sorted(leakage_from_db(engine, f).items.item_id.astype(str)),
             "provenance": prov[["source", "schema_version", "n"]].astype({"schema_version": int, "n": int})
             .sort_values(["schema_version", "source"]).reset_index(drop=True)}
 
@@ -62,3 +63,4 @@ def test_issue14_queries_equal_on_duckdb_and_postgres(demo_engine, demo_pg_url):
     assert a["fingerprints"] == b["fingerprints"] == {"content_hash": a["fingerprints"]["content_hash"],
                                                      "group_id": a["fingerprints"]["group_id"]}
     pd.testing.assert_frame_equal(a["provenance"], b["provenance"], check_dtype=False)
+    assert a["leaked"] == b["leaked"] and len(a["leaked"]) == 612
