@@ -103,7 +103,7 @@ def _rule_class_agreement(b: _Builder, engine: Engine, scope: Scope, tiers: dict
 def _rule_coverage(b: _Builder, engine: Engine, scope: Scope, tiers: dict[str, str], win: Window | None = None) -> None:
     """QA rate per class. With a ``win``dow, a class whose rule asks for a minimum count of checked items
     (``min_count``, the critical tier) is judged over the window: a week of a rare class cannot reach it."""
-    from analytics import coverage as cov
+    from analytics.sources import coverage_db as cov
 
     qa = cov.qa_coverage_from_db(engine, scope.filters)
     wqa = {}

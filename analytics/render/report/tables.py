@@ -14,11 +14,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from analytics import accuracy as acc
 from analytics import agreement as ag
-from analytics import coverage as cov
 from analytics.db import query_df
 from analytics.filters import Filters
 from analytics.metrics.results import Estimate
 from analytics.quality import headline_accuracy, project_row
+from analytics.sources import coverage_db as cov
 
 
 def pseudonyms(first_seen: pd.DataFrame, id_col: str = "annotator_id", order_col: str = "first_at") -> dict[str, str]:
