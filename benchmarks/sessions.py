@@ -48,6 +48,31 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float:
+    """utime + stime of one process, in seconds (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _chromium_cpu_s() -> float:
+    """CPU seconds of every running Chromium process (the load generator's browsers)."""
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if b"chrom" in (d / "cmdline").read_bytes()[:200]:
+                    total += _cpu_s(int(d.name))
+            except OSError:
+                pass
+    return total
+
+
 def _start_server(db: str | None) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = dict(os.environ)
@@ -117,10 +142,18 @@ def main(argv: list[str] | None = None) -> int:
     proc, base = _start_server(args.db)
     peak = [0.0]
     stop = threading.Event()
+    # Where the CPU goes: the server's own CPU seconds, when it last worked (its CPU still rising), and the
+    # browsers' CPU seconds (they share the machine's cores with the server in this set-up).
+    cpu = {"server0": _cpu_s(proc.pid), "server": 0.0, "busy_until": 0.0, "chromium": 0.0, "t0": time.perf_counter()}
 
     def sample():
         while not stop.is_set():
             peak[0] = max(peak[0], _rss_mb(proc.pid))
+            now = _cpu_s(proc.pid)
+            if now - cpu["server"] > 0.05 and cpu["server"]:
+                cpu["busy_until"] = time.perf_counter() - cpu["t0"]
+            cpu["server"] = now
+            cpu["chromium"] = max(cpu["chromium"], _chromium_cpu_s())
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -145,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         "p95_s": round(done[min(len(done) - 1, int(round(0.95 * (len(done) - 1))))], 2) if done else None,
         "max_s": round(done[-1], 2) if done else None,
         "server_rss_idle_mb": round(rss_idle), "server_rss_peak_mb": round(peak[0]),
+        "server_cpu_s": round(cpu["server"] - cpu["server0"], 1),
+        "server_busy_until_s": round(cpu["busy_until"] - 1.0, 1),  # from the moment the sessions navigate
+        "browsers_cpu_s": round(cpu["chromium"], 1),
         "cpus": os.cpu_count(),
     }
     if args.json:
