@@ -196,7 +196,7 @@ def population_stability_index(current, reference, eps: float | None = None) -> 
     a share of exactly 0 is replaced by ``eps`` (``drift.PSI_EPS``, 1e-4) and labels absent from both
     sides are dropped. ``current``/``reference``: aligned count arrays. NaN when either side is empty.
     """
-    from analytics.drift import PSI_EPS
+    from analytics.metrics.drift import PSI_EPS
 
     eps = PSI_EPS if eps is None else eps
     cur = np.asarray(current, dtype=float)

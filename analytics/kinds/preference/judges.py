@@ -134,7 +134,7 @@ def judge_drift(judgments: pd.DataFrame, gold: pd.DataFrame | None = None, basel
                 alpha: float = 0.01, min_n: int = 20, models: list[str] | None = None) -> pd.DataFrame:
     """The drift test of :func:`analytics.drift.annotator_drift` per judge, against gold (``against='gold'``) and
     against peers (``against='peers'``): its columns plus ``against``."""
-    from analytics.drift import annotator_drift
+    from analytics.metrics.drift import annotator_drift
     from analytics.metrics.results import NoData
 
     vs_gold, vs_peers = weekly_judge_counts(judgments, gold, models)
