@@ -14,9 +14,9 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.cli import UsageError
-from analytics.consensus import DawidSkene, majority_vote
 from analytics.frames import ANNOTATION_COLUMNS
 from analytics.io.files import MISSING_RULE, file_row, read_table, require_file_columns
+from analytics.metrics.consensus import DawidSkene, majority_vote
 from analytics.render.csv import write_csv
 
 
