@@ -123,9 +123,9 @@ if res is not None:
     m1, m2, m3 = st.columns(3)
     m1.metric("Items with a label and scores", _count(res.n_items))
     m2.metric("Likely label errors", _count(n_issues), help="Items the rule flags (cleanlab find_label_issues).")
-    m3.metric("Share of items", fmt_pct(n_issues / res.n_items), help=f"95% Wilson interval {fmt_ci(lo, hi, pct=True)}, "
+    m3.metric("Share of items", fmt_pct(n_issues / res.n_items), help=f"Wilson {fmt_ci(lo, hi, pct=True)}, "
               f"n = {_count(res.n_items)} items")
-    st.caption(f"Share {fmt_pct(n_issues / res.n_items)} (95% interval {fmt_ci(lo, hi, pct=True)}; "
+    st.caption(f"Share {fmt_pct(n_issues / res.n_items)} ({fmt_ci(lo, hi, pct=True)}; "
                f"n = {_count(res.n_items)} items). An estimate of where the model disagrees confidently, not a "
                "verdict: review before relabelling.")
 
@@ -138,7 +138,7 @@ if res is not None:
         g2.metric("Gold-known errors flagged", fmt_pct(go["recall"]) if go["n_wrong"] else "–",
                   help="Scored gold items whose given label differs from gold, and how many of them the rule flags.")
         st.caption(f"On the {_count(go['n_gold'])} scored items with a gold label: {_count(go['true_flags'])} of "
-                   f"{_count(go['n_flagged'])} flagged items are wrong by gold (95% interval "
+                   f"{_count(go['n_flagged'])} flagged items are wrong by gold ("
                    f"{fmt_ci(*go['precision_ci'], pct=True)}); {_count(go['true_flags'])} of the {_count(go['n_wrong'])} "
                    f"gold-known errors are flagged ({fmt_ci(*go['recall_ci'], pct=True)}). Gold over-samples some "
                    "classes, so these rates describe the gold sample, not every item.")
@@ -269,7 +269,7 @@ if res is not None:
         else:
             st.caption(
                 f"Queue: {_count(yq['n_corrected'])} of {_count(yq['n_reviewed'])} reviewed queued items corrected or "
-                f"rejected ({fmt_pct(yq['share'])}, 95% Wilson interval {fmt_ci(yq['ci_low'], yq['ci_high'], pct=True)})"
+                f"rejected ({fmt_pct(yq['share'])}, Wilson {fmt_ci(yq['ci_low'], yq['ci_high'], pct=True)})"
                 + (f"; this pick {_count(yp['n_corrected'])} of {_count(yp['n_reviewed'])} "
                    f"({fmt_ci(yp['ci_low'], yp['ci_high'], pct=True)})" if yp and yp["n_reviewed"] else "")
                 + f"; not queued {_count(yb['n_corrected'])} of {_count(yb['n_reviewed'])} ({fmt_pct(yb['share'])}, "

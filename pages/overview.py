@@ -39,6 +39,9 @@ def _kind_checks(_engine, db: str, project_id: str, _thresholds) -> pd.DataFrame
     return pd.DataFrame([ch.as_dict() for ch in ev.checks])
 
 
+_OUTCOME_COLOUR = {"pass": "green", "warn": "amber", "fail": "red"}
+
+
 def _kind_overview(c, f, task: str) -> None:
     """The overview of a project of another kind: what it is, a link to its page(s), the gate's checks."""
     from analytics import kinds
@@ -69,11 +72,13 @@ def _kind_overview(c, f, task: str) -> None:
         return
     st.subheader("Quality checks (whole project)")
     table(pd.DataFrame({
-        "status": [status_mark(s_, o if j else "not judged") for s_, o, j in
-                   zip(chk["status"], chk["outcome"], chk["judged"])],
+        # coloured by the gate's outcome (a warn-severity rule beyond its limit is amber, not red)
+        "status": [status_mark(_OUTCOME_COLOUR.get(o, "grey") if j else "grey", o if j else "not judged")
+                   for o, j in zip(chk["outcome"], chk["judged"])],
         "rule": chk["rule"], "subject": chk["scope"], "value": [fmt_num(v) for v in chk["value"]],
-        "interval": [fmt_ci(lo, hi) for lo, hi in zip(chk["ci_low"], chk["ci_high"])], "n": chk["n"],
-        "threshold": chk["threshold"], "note": chk["note"]}), "kind_checks", "ov_kind_checks", status_cols=["status"],
+        "interval": [fmt_ci(lo, hi) for lo, hi in zip(chk["ci_low"], chk["ci_high"])],
+        "n": ["" if n is None or n != n else f"{int(n):,}" for n in chk["n"]],
+        "threshold": chk["threshold"], "note": chk["note"].fillna("")}), "kind_checks", "ov_kind_checks", status_cols=["status"],
         caption="Each rule judged over the whole project by the kind's rules (labelqa.toml).")
 
 

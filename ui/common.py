@@ -28,6 +28,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from analytics import kinds
 from analytics.db import DEFAULT_DB_PATH, make_engine, resolve_url, role_can_write
 from analytics.filters import Filters
 from analytics.io.demo import ensure_default_db
@@ -256,7 +257,12 @@ def setup() -> Ctx:
                       help=f"Annotation dates, inclusive. Default: the last {DEFAULT_WEEKS} weeks up to the "
                            f"latest annotation ({fmt_date(last)}).")
     else:
-        sb.caption("This project has no annotations yet, so there is no date range to choose.")
+        task = str(project.get("task_type") or "classification")
+        if task != kinds.DEFAULT_KIND:
+            sb.caption(f"A {md(task)} project: the date range, team, schema and split filters apply to "
+                       "classification annotations; its own page filters its data.")
+        else:
+            sb.caption("This project has no annotations yet, so there is no date range to choose.")
 
     def choice(label: str, key: str, wkey: str, opts: list, value, fmt: Callable[[Any], str], help: str):
         # "" stands for "all" (a None option would show as an empty selectbox).

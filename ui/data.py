@@ -21,7 +21,7 @@ TTL = 600  # seconds a cached result stays fresh (new loads show up within ten m
 # --------------------------------------------------------------------------------- dashboard-only SQL
 @st.cache_data(ttl=TTL, show_spinner="Reading projects...")
 def projects(_engine: Engine, db: str) -> pd.DataFrame:
-    """``sql/ui_projects.sql``: project_id, name, client, first_date, last_date, n_annotations."""
+    """``sql/ui_projects.sql``: project_id, name, client, task_type, first_date, last_date, n_annotations."""
     return query_df(_engine, "ui_projects")
 
 
