@@ -31,7 +31,7 @@ from analytics.metrics.label_errors import (
 )
 from analytics.metrics.results import NoData
 
-__all__ = ["model_score_runs_from_db", "label_errors_from_db", "pg_hash_joins"]
+__all__ = ["model_score_runs_from_db", "label_errors_from_db", "pg_hash_joins", "read_scoped"]
 
 
 def pg_hash_joins(con: Connection) -> None:
@@ -41,6 +41,16 @@ def pg_hash_joins(con: Connection) -> None:
     with hash joins. Other databases: nothing."""
     if con.dialect.name == "postgresql":
         con.execute(text("SET LOCAL enable_nestloop = off"))
+
+
+def read_scoped(engine: Engine | Connection, name: str, params: dict) -> pd.DataFrame:
+    """Query ``name`` over the label_errors_scope CTEs on one connection, with :func:`pg_hash_joins` first (the
+    readers of label issue shares and of the review queue's signals and yield)."""
+    if isinstance(engine, Engine):
+        with engine.connect() as c:
+            return read_scoped(c, name, params)
+    pg_hash_joins(engine)
+    return pd.read_sql(text(sql_text(name)), engine, params=params)
 
 
 def model_score_runs_from_db(engine: Engine | Connection, project_id: str) -> pd.DataFrame:

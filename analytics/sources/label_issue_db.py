@@ -6,25 +6,14 @@ PostgreSQL, as for the confident-learning queries."""
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from analytics.db import sql_text
 from analytics.filters import Filters
 from analytics.metrics.label_errors import LabelErrors
-from analytics.sources.label_errors_db import pg_hash_joins
+from analytics.sources.label_errors_db import read_scoped as _read
 from analytics.metrics.label_issue_shares import gold_overlap, issue_shares
 
 __all__ = ["label_issue_shares_from_db", "annotator_flagged_labels_from_db", "gold_overlap_from_db"]
-
-
-def _read(engine, name: str, params: dict) -> pd.DataFrame:
-    stmt = text(sql_text(name))
-    if isinstance(engine, Engine):
-        with engine.connect() as c:
-            return _read(c, name, params)
-    pg_hash_joins(engine)  # PostgreSQL: hash joins over the label_errors_scope CTEs (see label_errors_db)
-    return pd.read_sql(stmt, engine, params=params)
 
 
 def label_issue_shares_from_db(engine: Engine | Connection, filters: Filters, run_id: str, res: LabelErrors,

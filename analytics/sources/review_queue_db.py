@@ -11,27 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from analytics.db import query_df, sql_text
+from analytics.db import query_df
 from analytics.filters import Filters
 from analytics.metrics.label_errors import LabelErrors
-from analytics.sources.label_errors_db import pg_hash_joins
+from analytics.sources.label_errors_db import read_scoped as _read
 from analytics.metrics.review_queue import queue_yield, vote_entropy
 
 __all__ = ["DS_LIMIT", "queue_signals_from_db", "queue_yield_from_db"]
 
 DS_LIMIT = 2_000_000  # rows of (item, annotator, label) above which the Dawid-Skene posterior is not fitted
-
-
-def _read(engine, name: str, params: dict) -> pd.DataFrame:
-    stmt = text(sql_text(name))
-    if isinstance(engine, Engine):
-        with engine.connect() as c:
-            return _read(c, name, params)
-    pg_hash_joins(engine)  # PostgreSQL: hash joins over the label_errors_scope CTEs (see label_errors_db)
-    return pd.read_sql(stmt, engine, params=params)
 
 
 def queue_signals_from_db(engine: Engine | Connection, filters: Filters, res: LabelErrors, n_classes: int,
