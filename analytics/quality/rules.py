@@ -10,16 +10,19 @@ from sqlalchemy.engine import Engine
 
 from analytics.db import query_df
 from analytics.filters import Filters
+from analytics.metrics import drift as metrics_drift
+from analytics.metrics import systematic
 from analytics.metrics.results import NoData
+from analytics.sources import accuracy_db, agreement_db, coverage_db, drift_db
+from analytics.sources.leakage_db import fingerprinted_items, leakage_from_db
+from analytics.sources.model_db import prelabel_acceptance_from_db
 from analytics.quality.checks import Scope, Window, _Builder, _f, population_stability_index
 
 
 def headline_accuracy(engine: Engine, filters: Filters, confidence: float):
     """``(headline, pooled, method)``: the one accuracy figure every surface shows (the estimate stratified by
     gold class when defined, else the pooled share) and the pooled share that may stand beside it."""
-    from analytics import accuracy as acc
-
-    res = acc.stratified_accuracy_from_db(engine, filters, confidence=confidence)
+    res = accuracy_db.stratified_accuracy_from_db(engine, filters, confidence=confidence)
     est = res["stratified"] if res["stratified"].defined else res["pooled"]
     method = "stratified by gold class" if est is res["stratified"] else "pooled"
     return est, res["pooled"], method
@@ -35,16 +38,14 @@ def _rule_accuracy(b: _Builder, engine: Engine, scope: Scope, tiers: dict[str, s
     With a ``win``dow (a scope shorter than ``settings.window_weeks``): a critical class the scope cannot judge
     (too few units and an interval that straddles the target) is judged over the window, and gold items are
     counted over the window, so a weekly run judges volumes a week cannot reach on the weeks that can."""
-    from analytics import accuracy as acc
-
     conf, small = b.th.confidence(b.project), b.th.small_n(b.project)
     est, pooled, method = headline_accuracy(engine, scope.filters, conf)
     b.add("accuracy", "overall", est.value, est.ci_low, est.ci_high, est.n, "overall",
           note=method, reason=est.reason)
-    per = acc.accuracy_from_db(engine, scope.filters, by="gold_label", small_n=small, confidence=conf)
+    per = accuracy_db.accuracy_from_db(engine, scope.filters, by="gold_label", small_n=small, confidence=conf)
     wper = None
     if win is not None:
-        wper = acc.accuracy_from_db(engine, win.filters, by="gold_label", small_n=small, confidence=conf)
+        wper = accuracy_db.accuracy_from_db(engine, win.filters, by="gold_label", small_n=small, confidence=conf)
         wrows = {str(r.gold_label): r for r in wper.itertuples(index=False)}
     over = f"judged {win.span}" if win is not None else ""
     seen = set()
@@ -80,20 +81,19 @@ def _rule_accuracy(b: _Builder, engine: Engine, scope: Scope, tiers: dict[str, s
 
 
 def _rule_agreement(b: _Builder, engine: Engine, scope: Scope) -> None:
-    from analytics import agreement as ag
 
     for rule, metric in (("krippendorff_alpha", "krippendorff"), ("fleiss_kappa", "fleiss")):
         if not b.th.rule(rule, "overall", b.project).enabled:
             continue
-        est = ag.agreement_from_db(engine, scope.filters, metric=metric, confidence=b.th.confidence(b.project))
+        est = agreement_db.agreement_from_db(engine, scope.filters, metric=metric,
+                                             confidence=b.th.confidence(b.project))
         b.add(rule, "overall", est.value, est.ci_low, est.ci_high, est.n_items if est.n_items is not None else est.n,
               kind="index", reason=est.reason)
 
 
 def _rule_class_agreement(b: _Builder, engine: Engine, scope: Scope, tiers: dict[str, str]) -> None:
-    from analytics import agreement as ag
 
-    per = ag.per_category_agreement_from_db(engine, scope.filters, confidence=b.th.confidence(b.project))
+    per = agreement_db.per_category_agreement_from_db(engine, scope.filters, confidence=b.th.confidence(b.project))
     for row in per.itertuples(index=False):
         label = str(row.label)
         b.add("class_agreement", f"class {label}", row.specific_agreement, row.ci_low, row.ci_high, row.n_items,
@@ -103,12 +103,10 @@ def _rule_class_agreement(b: _Builder, engine: Engine, scope: Scope, tiers: dict
 def _rule_coverage(b: _Builder, engine: Engine, scope: Scope, tiers: dict[str, str], win: Window | None = None) -> None:
     """QA rate per class. With a ``win``dow, a class whose rule asks for a minimum count of checked items
     (``min_count``, the critical tier) is judged over the window: a week of a rare class cannot reach it."""
-    from analytics.sources import coverage_db as cov
-
-    qa = cov.qa_coverage_from_db(engine, scope.filters)
+    qa = coverage_db.qa_coverage_from_db(engine, scope.filters)
     wqa = {}
     if win is not None:
-        wqa = {str(r.label): r for r in cov.qa_coverage_from_db(engine, win.filters).itertuples(index=False)}
+        wqa = {str(r.label): r for r in coverage_db.qa_coverage_from_db(engine, win.filters).itertuples(index=False)}
     for row in qa.itertuples(index=False):
         label = str(row.label)
         tier = tiers.get(label, getattr(row, "tier", "standard") or "standard")
@@ -173,16 +171,16 @@ def _rule_label_shift(b: _Builder, engine: Engine, scope: Scope, batches: pd.Dat
 
 
 def _rule_drift(b: _Builder, engine: Engine, scope: Scope) -> None:
-    """``analytics.drift.annotator_drift`` (the dashboard's test) as of the end of the scope: each annotator's
+    """``analytics.metrics.drift.annotator_drift`` (the dashboard's test) as of the end of the scope: each annotator's
     accuracy in the recent window (the scope's weeks, at least the last ``drift_baseline_weeks`` weeks) vs
     their first ``drift_baseline_weeks`` weeks with gold-scored work; one-sided pooled z-test."""
     rule = b.th.rule("annotator_drift", "overall", b.project)
     if not rule.enabled:
         return
-    from analytics import drift
 
     try:
-        weekly = drift.weekly_accuracy_from_db(engine, Filters(scope.project_id), by="annotator_id", fill_weeks=False)
+        weekly = drift_db.weekly_accuracy_from_db(engine, Filters(scope.project_id), by="annotator_id",
+                                                  fill_weeks=False)
     except NoData as exc:  # no gold-scored annotations at all
         b.add("annotator_drift", "overall", None, kind="p_value", reason=str(exc))
         return
@@ -213,7 +211,7 @@ def _rule_drift(b: _Builder, engine: Engine, scope: Scope) -> None:
     weekly = weekly[weekly["annotator_id"].isin(has_base) & weekly["annotator_id"].isin(has_recent)]
     if weekly.empty:
         return
-    res = drift.annotator_drift(weekly, baseline_weeks=k, alpha=b.th.drift_alpha(b.project), min_n=rule.min_n,
+    res = metrics_drift.annotator_drift(weekly, baseline_weeks=k, alpha=b.th.drift_alpha(b.project), min_n=rule.min_n,
                                 recent_weeks=recent_weeks)
     res = res[res["n_recent"] > 0]  # annotators without gold-scored work in the window are not in scope
     for row in res.itertuples(index=False):
@@ -235,7 +233,6 @@ def _rule_systematic(b: _Builder, engine, scope: Scope, win: Window | None = Non
     rule = b.th.rule("systematic_confusion", "overall", b.project)
     if not rule.enabled:
         return
-    from analytics import accuracy as acc
 
     opts = query_df(engine, "ui_filter_options", project_id=scope.project_id)
     keys = sorted(opts.loc[opts["kind"] == "attr_key", "value"].dropna().astype(str).unique())
@@ -243,12 +240,12 @@ def _rule_systematic(b: _Builder, engine, scope: Scope, win: Window | None = Non
     f = win.filters if win is not None else scope.filters
     # systematic_confusions' database branch, on the evaluation's one connection (the function takes an
     # Engine, and DuckDB refuses a second connection while this one is open)
-    pairs = acc._top_pairs(acc.confusion_from_db(engine, f), 5, rule.min_n)
+    pairs = systematic._top_pairs(accuracy_db.confusion_from_db(engine, f), 5, rule.min_n)
     if pairs.empty:
         return
     true_labels = sorted(pairs["true_label"].astype(str).unique())
-    res = acc._systematic_finish(pairs, {d: acc._dimension_group_db(engine, f, d, true_labels) for d in dims},
-                                 rule.limit)
+    groups = {d: accuracy_db._dimension_group_db(engine, f, d, true_labels) for d in dims}
+    res = systematic._systematic_finish(pairs, groups, rule.limit)
     if res.empty:
         return
     over = win.span if win is not None else None
@@ -278,7 +275,6 @@ def _rule_automation_bias(b: _Builder, engine, scope: Scope, period) -> None:
     rule = b.th.rule("automation_bias", "overall", b.project)
     if not rule.enabled:
         return
-    from analytics.correlation import prelabel_acceptance_from_db
 
     weeks = int(b.th.setting("habit_weeks", b.project))
     end = period[1]
@@ -313,13 +309,11 @@ def _rule_split_leakage(b: _Builder, engine, scope: Scope) -> None:
     if not b.th.rule("max_split_leakage", "overall", b.project).enabled and \
             not b.th.rule("max_split_leakage", "standard", b.project).enabled:
         return
-    from analytics.sources.leakage_db import leakage_from_db
 
     try:
         lk = leakage_from_db(engine, scope.filters)
     except NoData:
         return
-    from analytics.sources.leakage_db import fingerprinted_items
 
     n_fp = fingerprinted_items(engine, scope.filters)  # items of the scope carrying each key (the check's n)
     items = lk.items[lk.items["label"].notna()]  # leaked items annotated in the scope
