@@ -5,10 +5,13 @@ and legend). Annotators appear aggregated by default (the delivery settings' ``a
 the vendor view."""
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.metrics.results import NoData
+from analytics.render.report.kind_delivery import _PERSONAL
+from analytics.render.report.svg import VERDICT_WORDS
 from analytics.render.report import (
     CLASS_LEGEND, NOTES, annotator_summary, delivery_texts, leakage_text, provenance_text, render_delivery_html,
     target_rows,
@@ -31,6 +34,37 @@ _PLAIN = ("label", "pseudonym", "items", "annotations", "n_gold", "agreement_n_i
 # The chart's colours are the verdicts' (ui.charts.forest colours by status name).
 _VERDICT_STATUS = {"met": "green", "not met": "red", "not enough evidence": "grey"}
 _CELL = {"met": "#d9f0d3", "not met": "#f8d0cb", "not enough evidence": "#eeeeee"}
+_WORD_VERDICT = {w: v for v, w in VERDICT_WORDS.items()}  # verdict words -> verdict
+
+
+
+def kind_delivery_view(rep, html: str) -> None:
+    """A batch of a preference, spans, boxes or multilabel project: the kind's checks with a verdict each (the
+    same document as the HTML download)."""
+    st.title(md(f"Delivery report: {rep.project_name}, batch {rep.batch_id}"))
+    st.caption(f"{md(rep.kind_title)} annotations, judged by that kind's quality rules on this batch (the same "
+               f"evaluation as `labelqa gate --project {rep.project_id} --batch {rep.batch_id}`). The sidebar's "
+               "filters do not apply here.")
+    st.download_button("Download report (HTML)", html.encode("utf-8"), file_name=f"delivery_{rep.batch_id}.html",
+                       mime="text/html", type="primary", icon=":material/download:", key="dl_kind_report",
+                       on_click="ignore", help="The same report as this page, in one file that opens offline.")
+    rows = [(ch, v) for ch, v in zip(rep.checks, rep.verdicts) if not ch.scope.startswith(_PERSONAL)]
+    df = pd.DataFrame({
+        "Check": [ch.rule.replace("_", " ") for ch, _ in rows], "Subject": [ch.scope for ch, _ in rows],
+        "Value": [fmt_num(ch.value) for ch, _ in rows],
+        "95% CI": [fmt_ci(ch.ci_low, ch.ci_high) for ch, _ in rows],
+        "n": ["" if ch.n is None else f"{int(ch.n):,}" for ch, _ in rows],
+        "Threshold": [ch.threshold for ch, _ in rows],
+        "Verdict": [VERDICT_WORDS.get(v, v) for _, v in rows],
+    })
+    st.dataframe(df.style.map(lambda v: f"background-color: {_CELL.get(_WORD_VERDICT.get(v), '')}",
+                              subset=["Verdict"]), hide_index=True, width="stretch")
+    n_person = len(rep.checks) - len(rows)
+    if n_person:
+        bad = sum(1 for ch, v in zip(rep.checks, rep.verdicts) if ch.scope.startswith(_PERSONAL) and v == "not met")
+        st.caption(f"Checks of individual annotators or judges: {n_person} ({bad} not met); individuals are not "
+                   "named in the client's report.")
+
 
 c = ctx()
 f = c.filters
@@ -42,6 +76,17 @@ if not batches:
                 "it). Load batches with `labelqa load`.")
     st.stop()
 batch = url_selectbox("Batch", batches, "batch", default=batches[-1])
+task = str(c.project.get("task_type") or "classification")
+if task != "classification":  # another annotation kind: its own rules judge the batch
+    try:
+        krep, khtml = data.kind_delivery_report(c.engine, c.db, f.project_id, batch, _thresholds=c.thresholds,
+                                                thresholds_key=str(c.thresholds.path))
+    except NoData as exc:
+        st.title("Delivery report")
+        no_data(exc, "This batch cannot be reported yet")
+        st.stop()
+    kind_delivery_view(krep, khtml)
+    st.stop()
 try:
     rep, html = data.delivery_report(c.engine, c.db, f.project_id, batch, _thresholds=c.thresholds,
                                      thresholds_key=str(c.thresholds.path))

@@ -166,11 +166,11 @@ def test_gate_text_json_junit_and_scopes(demo, capsys, tmp_path):
     from analytics import cli
 
     assert cli.main(["gate", "--db", url, "--project", P, "--batch", "nope"]) == 2
-    # the delivery report (classification batches) says why it has nothing, and what judges the batch instead
+    # the delivery report of a preference batch: the kind's checks of the batch, each with a client verdict
     assert cli.main(["report", "delivery", "--db", url, "--project", P, "--batch", f"{P}-b02",
-                     "--out", str(tmp_path / "d.html")]) == 2
-    err = capsys.readouterr().err
-    assert "is a preference project" in err and f"labelqa gate --project {P} --batch {P}-b02" in err
+                     "--out", str(tmp_path / "d.html")]) == 0
+    html = (tmp_path / "d.html").read_text(encoding="utf-8")
+    assert "preference agreement" in html and f"labelqa gate --project {P} --batch {P}-b02" in html
 
 
 # ----------------------------------------------------------------------------------------------- the clean set

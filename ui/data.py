@@ -308,6 +308,15 @@ def delivery_report(_engine: Engine, db: str, project_id: str, batch_id: str, _t
     return rep, render_delivery_html(rep)
 
 
+@st.cache_data(ttl=TTL, show_spinner="Judging the batch with its kind's rules...")
+def kind_delivery_report(_engine: Engine, db: str, project_id: str, batch_id: str, _thresholds=None,
+                         thresholds_key: str = ""):
+    """``(KindDeliveryReport, html)`` for one batch of a project of another annotation kind."""
+    from analytics.render.report.kind_delivery import kind_delivery_report as _report, render_kind_delivery_html
+    rep = _report(_engine, project_id, batch_id, thresholds=_thresholds)
+    return rep, render_kind_delivery_html(rep)
+
+
 @st.cache_data(ttl=TTL, show_spinner="Reading schema versions...")
 def schema_versions(_engine: Engine, db: str, f: Filters) -> pd.DataFrame:
     """``sql/ui_schema_versions.sql``: schema_version, first_week, last_week, annotations."""

@@ -4,7 +4,8 @@
     labelqa report delivery [--db URL] --project P --batch B      --out FILE.html [--config FILE]
 
 Exit code 0 when the file is written, 2 on a usage error (unknown project/batch, malformed week or config).
-The weekly report includes the quality gate's results for the week but does not change the exit code:
+A batch of a project of another annotation kind (preference, spans, boxes, multilabel) gets that kind's
+checks of the batch with a verdict each (``analytics.render.report.kind_delivery``). The weekly report includes the quality gate's results for the week but does not change the exit code:
 use ``labelqa gate`` to block a pipeline.
 """
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sys
 from pathlib import Path
 
 from analytics.db import make_engine, resolve_url
+from analytics.kinds import DEFAULT_KIND
+from analytics.render.report.kind_delivery import kind_delivery_report, project_kind, render_kind_delivery_html
 from analytics.report import (
     delivery_report,
     parse_iso_week,
@@ -52,8 +55,12 @@ def run(args) -> int:
             html = render_weekly_html(report)
             what = f"weekly report {report.week} of project {args.project} (gate: {report.gate.outcome})"
         else:
-            report = delivery_report(engine, args.project, args.batch, thresholds=th)
-            html = render_delivery_html(report)
+            if project_kind(engine, args.project) != DEFAULT_KIND:  # judged by its kind's rules
+                report = kind_delivery_report(engine, args.project, args.batch, thresholds=th)
+                html = render_kind_delivery_html(report)
+            else:
+                report = delivery_report(engine, args.project, args.batch, thresholds=th)
+                html = render_delivery_html(report)
             what = f"delivery report of batch {args.batch}, project {args.project}"
     finally:
         engine.dispose()

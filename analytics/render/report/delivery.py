@@ -98,9 +98,9 @@ def delivery_report(engine: Engine | Connection, project_id: str, batch_id: str,
     p = _project(engine, project_id)
     task = p.get("task_type")
     if isinstance(task, str) and task not in ("", "classification"):  # another kind judges its own batches
-        raise NoData(f"project {project_id!r} is a {task} project; the delivery report covers classification "
-                     f"batches so far: `labelqa gate --project {project_id} --batch {batch_id}` judges the batch "
-                     f"with the {task} rules")
+        raise NoData(f"project {project_id!r} is a {task} project: its batches are reported by "
+                     "analytics.render.report.kind_delivery.kind_delivery_report (what `labelqa report delivery` "
+                     "and the delivery page use for it)")
     cfg = config if config is not None else load_delivery_config(client=str(p["client"]), thresholds=th)
     batches = project_batches(engine, project_id)
     row = batches[batches["batch_id"] == batch_id]
