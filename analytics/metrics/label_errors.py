@@ -40,7 +40,7 @@ RANKINGS = ("self_confidence", "normalized_margin")
 _EPS_THRESHOLD = 1e-6  # cleanlab compute_confident_joint: p >= t - 1e-6 counts as confident
 _EPS_REDUCE = 1e-6     # cleanlab _reduce_issues: given label within 1e-6 of the max is not an issue
 _TINY = 1e-100
-_T_MIN = 2 * np.finfo(np.float16).eps  # cleanlab CONFIDENT_THRESHOLDS_LOWER_BOUND
+_T_MIN = 2e-6  # cleanlab 2.9 CONFIDENT_THRESHOLDS_LOWER_BOUND (it was 2 * float16 eps, ~1.95e-3, in older cleanlab)
 
 
 def thresholds_from_sums(sc_sum, n) -> np.ndarray:
@@ -91,6 +91,9 @@ def _round_rows(m: np.ndarray) -> np.ndarray:
 def calibrate_joint(cj: np.ndarray, label_counts) -> np.ndarray:
     """Calibrated joint (eq. 3): rows rescaled to the given-label counts, total = N, integer counts."""
     label_counts = np.asarray(label_counts, float)
+    # cleanlab builds its joint as ``confusion_matrix(...).T`` (a column-major view) and sums it in that layout;
+    # the same layout here makes the sums round identically, so a tie in the row rounding below breaks the same way
+    cj = np.asfortranarray(cj)
     c = (cj.T / np.clip(cj.sum(axis=1), _TINY, None) * label_counts).T
     c = c / np.clip(c.sum(), _TINY, None) * label_counts.sum()
     return _round_rows(c)
