@@ -27,6 +27,18 @@ __all__ = ["win_tensor", "win_tensor_from_counts", "transitivity", "transitivity
            "bradley_terry_from_wins", "mm_fit"]
 
 
+def _object_codes(d: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The compared objects of ``response_a`` / ``response_b`` in sorted order and each row's two codes into them.
+    Factorize (hash) then sort the few distinct objects: np.unique sorted all 2n strings (seconds at 1M)."""
+    codes, uniq = pd.factorize(np.concatenate([np.asarray(d["response_a"].astype(str), dtype=object),
+                                               np.asarray(d["response_b"].astype(str), dtype=object)]))
+    order = np.argsort(np.asarray(uniq, dtype=str), kind="stable")
+    objects = pd.Index(np.asarray(uniq, dtype=str)[order])
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return objects, rank[codes[:len(d)]], rank[codes[len(d):]]
+
+
 def win_tensor(judged: pd.DataFrame, by=None, ties: str = "half", buckets: bool = False):
     """Win counts ``(G, [64,] O, O)``, the object index and the group keys.
 
@@ -38,14 +50,7 @@ def win_tensor(judged: pd.DataFrame, by=None, ties: str = "half", buckets: bool 
         raise ValueError("consistency needs response_a, response_b (the compared objects) in the pairs")
     d = judged[judged["response_a"].notna() & judged["response_b"].notna()]
     g, keys = group_codes(d, by_cols)
-    # factorize (hash) then sort the few distinct objects: np.unique sorted all 2n strings (seconds at 1M)
-    codes, uniq = pd.factorize(np.concatenate([np.asarray(d["response_a"].astype(str), dtype=object),
-                                               np.asarray(d["response_b"].astype(str), dtype=object)]))
-    order = np.argsort(np.asarray(uniq, dtype=str), kind="stable")
-    objects = pd.Index(np.asarray(uniq, dtype=str)[order])
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    ia, ib = rank[codes[:len(d)]], rank[codes[len(d):]]
+    objects, ia, ib = _object_codes(d)
     c = d["choice"].to_numpy()
     o = len(objects)
     bk = pair_bucket(d["pair_id"]) if buckets else np.zeros(len(d), dtype=np.int64)
@@ -76,14 +81,7 @@ def win_tensor_from_counts(counts: pd.DataFrame, key_col: str | None = None, buc
         g, keys = np.zeros(len(d), dtype=np.int64), pd.DataFrame(index=range(1))
     else:
         g, keys = group_codes(d, [key_col])
-    # factorize (hash) then sort the few distinct objects: np.unique sorted all 2n strings (seconds at 1M)
-    codes, uniq = pd.factorize(np.concatenate([np.asarray(d["response_a"].astype(str), dtype=object),
-                                               np.asarray(d["response_b"].astype(str), dtype=object)]))
-    order = np.argsort(np.asarray(uniq, dtype=str), kind="stable")
-    objects = pd.Index(np.asarray(uniq, dtype=str)[order])
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    ia, ib = rank[codes[:len(d)]], rank[codes[len(d):]]
+    objects, ia, ib = _object_codes(d)
     bk = d["bucket"].to_numpy(dtype=np.int64) if buckets else np.zeros(len(d), dtype=np.int64)
     shape = (len(keys), N_BUCKETS if buckets else 1, len(objects), len(objects))
     win, tie = np.zeros(shape), np.zeros(shape)
