@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics import kinds
 from analytics.metrics.results import NoData
 from analytics.render.report.kind_delivery import _PERSONAL
 from analytics.render.report.svg import VERDICT_WORDS
@@ -76,8 +77,7 @@ if not batches:
                 "it). Load batches with `labelqa load`.")
     st.stop()
 batch = url_selectbox("Batch", batches, "batch", default=batches[-1])
-task = str(c.project.get("task_type") or "classification")
-if task != "classification":  # another annotation kind: its own rules judge the batch
+if kinds.kind_of(c.project.get("task_type")) != kinds.DEFAULT_KIND:  # another annotation kind: its own rules judge the batch
     try:
         krep, khtml = data.kind_delivery_report(c.engine, c.db, f.project_id, batch, _thresholds=c.thresholds,
                                                 thresholds_key=str(c.thresholds.path))

@@ -11,6 +11,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 import plotly.graph_objects as go
 
+from analytics import kinds
 from analytics.activity import week_over_week
 from analytics.metrics.results import NoData
 from analytics.quality import ScopeRequest, evaluate
@@ -21,17 +22,6 @@ from ui.common import (
     STATUS, ctx, filter_link, filters_empty_state, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, page_header, small_n,
     md, status_icon, url_selectbox, weeks_with_data, PAGES,
 )
-
-@st.cache_data(ttl=600, show_spinner=False)
-def _kind_task(_engine, db: str, project_id: str) -> str | None:
-    from analytics.db import query_df
-
-    t = query_df(_engine, "project_task_type", project_id=project_id)
-    if t.empty:
-        return None
-    v = t.iloc[0]["task_type"]
-    return "classification" if v is None or v != v or str(v) == "" else str(v)
-
 
 @st.cache_data(ttl=600, show_spinner="Judging the project's quality rules...")
 def _kind_checks(_engine, db: str, project_id: str, _thresholds) -> pd.DataFrame:
@@ -44,7 +34,6 @@ _OUTCOME_COLOUR = {"pass": "green", "warn": "amber", "fail": "red"}
 
 def _kind_overview(c, f, task: str) -> None:
     """The overview of a project of another kind: what it is, a link to its page(s), the gate's checks."""
-    from analytics import kinds
     from ui.common import empty_state, link_params, status_mark, table
 
     try:
@@ -89,8 +78,8 @@ page_header("Weekly overview", "This week against last week and against the thre
 
 # A project of another annotation kind (preference, spans, boxes...): its kind judges it (KindSpec.rules, the gate's
 # checks) and its own page draws it; the weekly tiles below read classification annotations, which it has none of.
-_task = _kind_task(c.engine, c.db, f.project_id)
-if _task not in (None, "classification"):
+_task = kinds.kind_of(c.project.get("task_type"))  # the sidebar's project row (sql/ui_projects.sql)
+if _task != kinds.DEFAULT_KIND:
     _kind_overview(c, f, _task)
     st.stop()
 

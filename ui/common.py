@@ -257,7 +257,7 @@ def setup() -> Ctx:
                       help=f"Annotation dates, inclusive. Default: the last {DEFAULT_WEEKS} weeks up to the "
                            f"latest annotation ({fmt_date(last)}).")
     else:
-        task = str(project.get("task_type") or "classification")
+        task = kinds.kind_of(project.get("task_type"))
         if task != kinds.DEFAULT_KIND:
             sb.caption(f"A {md(task)} project: the date range, team, schema and split filters apply to "
                        "classification annotations; its own page filters its data.")

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from analytics.kinds.spec import KindSpec, PageSpec, resolve
 
-__all__ = ["KindSpec", "PageSpec", "resolve", "all_kinds", "get", "commands", "pages", "DEFAULT_KIND"]
+__all__ = ["KindSpec", "PageSpec", "resolve", "all_kinds", "get", "kind_of", "commands", "pages", "DEFAULT_KIND"]
 
 DEFAULT_KIND = "classification"
 
@@ -63,6 +63,13 @@ def commands() -> dict[str, str]:
                 raise ValueError(f"CLI command {name!r} declared by two kinds")
             out[name] = module
     return out
+
+
+def kind_of(task_type) -> str:
+    """The kind name of a ``projects.task_type`` value: NULL, NaN or blank is the default kind."""
+    if task_type is None or task_type != task_type or not str(task_type).strip():
+        return DEFAULT_KIND
+    return str(task_type).strip()
 
 
 def pages() -> list[tuple[KindSpec, PageSpec]]:

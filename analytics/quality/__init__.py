@@ -9,10 +9,10 @@ from analytics.quality.checks import (
     OUTCOMES, Check, Evaluation, GateResult, GateScope, Scope, Window, population_stability_index,
 )
 from analytics.quality.evaluation import FINDINGS_WEEKS, ScopeRequest, evaluate, headline_accuracy
-from analytics.quality.scope import class_tiers, project_batches, project_row, resolve_scope
+from analytics.quality.scope import batch_row, class_tiers, project_batches, project_row, resolve_scope
 
 __all__ = [
     "OUTCOMES", "Check", "Evaluation", "GateResult", "GateScope", "Scope", "Window", "ScopeRequest", "FINDINGS_WEEKS",
-    "evaluate", "headline_accuracy", "class_tiers", "project_batches", "project_row", "resolve_scope",
+    "evaluate", "headline_accuracy", "batch_row", "class_tiers", "project_batches", "project_row", "resolve_scope",
     "population_stability_index",
 ]

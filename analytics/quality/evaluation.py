@@ -150,9 +150,7 @@ def evaluate(engine: Engine | Connection, project: str, scope: ScopeRequest | Sc
 def _project_kind(engine: Connection, project: str) -> kinds.KindSpec:
     """The registered kind of ``projects.task_type`` (classification when empty; ``ValueError`` for an unknown
     project or a task type no kind declares)."""
-    row = project_row(engine, project)  # ValueError naming the known projects
-    task = row.get("task_type")
-    name = kinds.DEFAULT_KIND if task is None or task != task or str(task).strip() == "" else str(task)
+    name = kinds.kind_of(project_row(engine, project).get("task_type"))  # ValueError naming known projects
     try:
         return kinds.get(name)
     except KeyError as exc:

@@ -31,6 +31,17 @@ def project_batches(engine: Engine, project_id: str) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def batch_row(engine: Engine, project_id: str, batch_id: str, batches: pd.DataFrame | None = None) -> pd.Series:
+    """The batch's row of :func:`project_batches` (``batches``: that frame when already read); ``ValueError``
+    naming the project's batches when it has no such batch."""
+    batches = project_batches(engine, project_id) if batches is None else batches
+    row = batches[batches["batch_id"] == batch_id]
+    if row.empty:
+        known = ", ".join(batches["batch_id"].astype(str).tolist()) or "none"
+        raise ValueError(f"unknown batch {batch_id!r} in project {project_id!r}; batches: {known}")
+    return row.iloc[0]
+
+
 def _to_date(x: Any) -> dt.date | None:
     if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NaT:
         return None
@@ -56,11 +67,7 @@ def resolve_scope(engine: Engine, project_id: str, batch_id: str | None = None,
     if isinstance(until, str):
         until = _parse_date(until, "until")
     if batch_id is not None:
-        row = batches[batches["batch_id"] == batch_id]
-        if row.empty:
-            known = ", ".join(batches["batch_id"].astype(str).tolist()) or "none"
-            raise ValueError(f"unknown batch {batch_id!r} in project {project_id!r}; batches: {known}")
-        r = row.iloc[0]
+        r = batch_row(engine, project_id, batch_id, batches)
         return Scope(project_id, base.replace(batch_id=batch_id), f"batch {batch_id}",
                  batch_id=batch_id, drift_start=_to_date(r["first_at"]), drift_end=_to_date(r["last_at"]),
                          change_batches=(batch_id,))

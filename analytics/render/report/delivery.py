@@ -20,7 +20,7 @@ from analytics import agreement as ag
 from analytics.db import query_df
 from analytics.filters import Filters
 from analytics.metrics.results import SMALL_N, Estimate, NoData
-from analytics.quality import ScopeRequest, evaluate, project_batches
+from analytics.quality import ScopeRequest, batch_row, evaluate
 from analytics.render.report.client import (
     VERDICTS, DeliveryConfig, Target, check_verdict, contract_thresholds, load_delivery_config, target_verdicts,
 )
@@ -102,12 +102,7 @@ def delivery_report(engine: Engine | Connection, project_id: str, batch_id: str,
                      "analytics.render.report.kind_delivery.kind_delivery_report (what `labelqa report delivery` "
                      "and the delivery page use for it)")
     cfg = config if config is not None else load_delivery_config(client=str(p["client"]), thresholds=th)
-    batches = project_batches(engine, project_id)
-    row = batches[batches["batch_id"] == batch_id]
-    if row.empty:
-        known = ", ".join(batches["batch_id"].astype(str)) or "none"
-        raise ValueError(f"unknown batch {batch_id!r} in project {project_id!r}; batches: {known}")
-    b = row.iloc[0]
+    b = batch_row(engine, project_id, batch_id)
     f = Filters(project_id, batch_id=batch_id)
     s = _scope_summary(engine, f)
     if int(s["n_annotations"] or 0) == 0:

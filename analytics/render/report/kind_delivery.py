@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from analytics import kinds
 from analytics.metrics.results import NoData
-from analytics.quality import Check, ScopeRequest, evaluate, project_batches
+from analytics.quality import Check, ScopeRequest, batch_row, evaluate
 from analytics.render.report.client import check_verdict
 from analytics.render.report.delivery import _short_batch_name
 from analytics.render.report.html import _date, _document, _e, _table
@@ -51,8 +51,7 @@ class KindDeliveryReport:
 
 def project_kind(engine: Engine | Connection, project_id: str) -> str:
     """The registered kind name of the project (``ValueError`` naming the known projects when it is unknown)."""
-    task = _project(engine, project_id).get("task_type")
-    return kinds.DEFAULT_KIND if task is None or task != task or not str(task).strip() else str(task)
+    return kinds.kind_of(_project(engine, project_id).get("task_type"))
 
 
 def verdict_of(c: Check, th: Thresholds, project_id: str) -> str:
@@ -75,13 +74,8 @@ def kind_delivery_report(engine: Engine | Connection, project_id: str, batch_id:
         with engine.connect() as con:
             return kind_delivery_report(con, project_id, batch_id, th)
     p = _project(engine, project_id)
-    kind = kinds.get(project_kind(engine, project_id))
-    batches = project_batches(engine, project_id)
-    row = batches[batches["batch_id"] == batch_id]
-    if row.empty:
-        known = ", ".join(batches["batch_id"].astype(str)) or "none"
-        raise ValueError(f"unknown batch {batch_id!r} in project {project_id!r}; batches: {known}")
-    b = row.iloc[0]
+    kind = kinds.get(kinds.kind_of(p.get("task_type")))
+    b = batch_row(engine, project_id, batch_id)
     ev = evaluate(engine, project_id, ScopeRequest.batch(batch_id), th)
     if not ev.checks:
         raise NoData(f"the {kind.title.lower()} rules judge nothing in batch {batch_id!r} of project {project_id!r}")
