@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from analytics import agreement as ag
+from analytics import kinds
 from analytics.db import query_df
 from analytics.filters import Filters
 from analytics.metrics.results import SMALL_N, Estimate, NoData
@@ -96,8 +97,8 @@ def delivery_report(engine: Engine | Connection, project_id: str, batch_id: str,
         with engine.connect() as con:
             return delivery_report(con, project_id, batch_id, th, config)
     p = _project(engine, project_id)
-    task = p.get("task_type")
-    if isinstance(task, str) and task not in ("", "classification"):  # another kind judges its own batches
+    task = kinds.kind_of(p.get("task_type"))
+    if task != kinds.DEFAULT_KIND:  # another kind judges its own batches
         raise NoData(f"project {project_id!r} is a {task} project: its batches are reported by "
                      "analytics.render.report.kind_delivery.kind_delivery_report (what `labelqa report delivery` "
                      "and the delivery page use for it)")
