@@ -112,6 +112,9 @@ def test_dashboard_serves_and_every_page_renders(installed):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    # stopping `labelqa dashboard` stops the server: nothing is left listening on the port
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
     # Every page of the installed app, server-side, in the installed environment.
     script = (
         "import sys\n"

@@ -37,7 +37,12 @@ def run(args) -> int:
         raise FileNotFoundError(f"the dashboard is missing from this installation ({DASHBOARD_APP}); reinstall labelqa")
     env = dict(os.environ, LABELQA_DB_URL=resolve_url(args.db))
     print(f"labelqa dashboard: http://{args.host}:{args.port} (database {env['LABELQA_DB_URL']})", flush=True)
+    cmd = command(args)
+    if os.name == "posix":
+        # Become the Streamlit server (exec): a SIGTERM from systemd, CI or a test reaches the server itself. With a
+        # child process the signal stopped only this wrapper and left the server running, orphaned.
+        os.execve(sys.executable, cmd, env)
     try:
-        return subprocess.call(command(args), env=env)
+        return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:
         return 0
