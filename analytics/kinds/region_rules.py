@@ -44,17 +44,13 @@ def abs_interval(mean, lo, hi) -> tuple[float, float, float]:
 
 def _setup(con, project_id, scope, thresholds):
     from analytics.quality.checks import _Builder
-    from analytics.quality.scope import class_tiers
+    from analytics.quality.scope import batch_row, class_tiers
     from analytics.thresholds import load_thresholds
 
     th = thresholds or load_thresholds()
     f, label = scope_filters(project_id, scope)
     if f.batch_id is not None:  # the batches table, as the classification scope checks it
-        from analytics.db import query_df
-
-        known = query_df(con, "gate_project_batches", project_id=project_id)["batch_id"].astype(str).tolist()
-        if f.batch_id not in known:
-            raise ValueError(f"unknown batch {f.batch_id!r} in project {project_id!r}; batches: {', '.join(known)}")
+        batch_row(con, project_id, f.batch_id)
     return th, _Builder(th, project_id), class_tiers(con, project_id), f, label
 
 
