@@ -19,7 +19,7 @@ from analytics.kinds.preference.rules import checks as preference_checks
 from ui.charts import forest, plotly_chart, rows_height, weekly
 from ui.common import ctx, empty_state, fmt_ci, fmt_num, fmt_pct, md, page_header, status_mark, table
 
-TTL = 600
+TTL = 3600  # backstop; ui.data.refresh_if_changed empties the cache when the data changes
 N_BOOT = 500
 
 

@@ -26,7 +26,7 @@ from ui.charts import forest, plotly_chart, weekly
 from ui.regions import box_figure, span_html
 from ui.common import ctx, empty_state, fmt_ci, fmt_num, md, page_header, table
 
-TTL = 600
+TTL = 3600  # backstop; ui.data.refresh_if_changed empties the cache when the data changes
 N_BOOT = 500
 KINDS = {"spans": ("span_annotations", spans_db, "spans"), "boxes": ("box_annotations", boxes_db, "boxes"),
          "multilabel": ("multilabel_annotations", multilabel_db, "label sets")}

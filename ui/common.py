@@ -148,6 +148,7 @@ def setup() -> Ctx:
     except ThresholdsError as exc:
         st.error(f"The thresholds file cannot be read: {exc}")
         st.stop()
+    data.refresh_if_changed(engine, url)
     projects = data.projects(engine, url)
     if _role_can_write(url):
         st.sidebar.warning("This database role can write. The dashboard only reads, but a read-only session setting "
