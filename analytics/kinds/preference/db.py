@@ -28,7 +28,8 @@ __all__ = ["BY_CHOICES", "agreement_from_db", "group_counts_from_db", "tie_rate_
            "length_bias_from_db", "object_votes_from_db", "project_from_db", "transitivity_from_db",
            "bradley_terry_from_db",
            "summary_from_db", "scope_rows_from_db", "pairs_from_db", "gold_from_db",
-           "task_type_from_db", "preference_projects_from_db"]
+           "task_type_from_db", "preference_projects_from_db", "length_units_from_db", "length_slope_from_db",
+           "length_controlled_from_db"]
 
 BY_CHOICES = (None, "dimension", "annotator", "week", "category")
 
@@ -111,6 +112,35 @@ def length_bias_from_db(engine, project_id: str, by: str | None = None, counts: 
     c = counts if counts is not None else group_counts_from_db(engine, project_id, by, **filters)
     return shares_from_counts(c["len_longer"].to_numpy(), c["len_n"].to_numpy(), _keyed(c),
                               "no non-tie judgment of a pair with differing lengths")
+
+
+def length_units_from_db(engine, project_id: str, by: str | None = None, dimension: str | None = None,
+                         date_from=None, date_to=None, team=None, batch_id=None) -> pd.DataFrame:
+    """``sql/preference_length_units.sql``: per (group, pair) ``response_a, response_b, len_a, len_b, n_a, n_b``
+    (the frame of :func:`analytics.kinds.preference.length_control.length_units`)."""
+    df = query_df(engine, "preference_length_units",
+                  **_params(project_id, by, dimension, date_from, date_to, team, batch_id))
+    if by is None:
+        return df.drop(columns="grp")
+    return df[df["grp"].notna()].rename(columns={"grp": "group"}).reset_index(drop=True)
+
+
+def length_slope_from_db(engine, project_id: str, by: str | None = None, units: pd.DataFrame | None = None,
+                         **filters) -> pd.DataFrame:
+    """The logistic slope of the choice on log(len_a / len_b) per group (``length_control.length_slope``)."""
+    from analytics.kinds.preference.length_control import length_slope_from_units
+
+    u = units if units is not None else length_units_from_db(engine, project_id, by, **filters)
+    return length_slope_from_units(u)
+
+
+def length_controlled_from_db(engine, project_id: str, by: str | None = None, units: pd.DataFrame | None = None,
+                              **filters) -> pd.DataFrame:
+    """Length-controlled scores and win rates per group and object (``length_control.length_controlled``)."""
+    from analytics.kinds.preference.length_control import length_controlled_from_units
+
+    u = units if units is not None else length_units_from_db(engine, project_id, by, **filters)
+    return length_controlled_from_units(u)
 
 
 def object_votes_from_db(engine, project_id: str, by: str | None = None, dimension: str | None = None,

@@ -3,8 +3,9 @@
 Per group: ``n_pairs, n_judgments, tie_rate, agreement{percent_with_ties, percent_without_ties, fleiss_kappa,
 krippendorff_alpha}, position_bias, length_bias, transitivity, bradley_terry``; with ``by`` a list of these, each
 with its ``group``. ``by='week'`` groups by the ISO week (Monday) of ``created_at``; ``by='category'`` by the
-pairs' category. Sections that need an absent column are ``null``. Not yet in the document: the logistic slope of
-choice on the log length ratio and the length-controlled preference.
+pairs' category. Sections that need an absent column are ``null``. ``length_bias.logistic_slope`` is the slope of
+the choice on the log length ratio (:mod:`.length_control`: ``value, ci_low, ci_high, p_value, n`` verdicts,
+``reason`` when it cannot be fitted).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pandas as pd
 from analytics.kinds.preference import agreement as ag
 from analytics.kinds.preference.bias import length_bias, position_bias
 from analytics.kinds.preference.consistency import bradley_terry, transitivity
+from analytics.kinds.preference.length_control import length_slope, length_slope_from_units
 from analytics.kinds.preference.shapes import _CHECKED, check_judgments, check_pairs
 from analytics.kinds.preference.signal import tie_rate
 
@@ -70,6 +72,20 @@ def _frame(judgments: pd.DataFrame, pairs: pd.DataFrame | None, by: str | None) 
     return j.assign(_group=j[by]), "_group"
 
 
+def _slope(sl: pd.DataFrame | None, g) -> dict | None:
+    """``length_bias.logistic_slope`` of group ``g`` (None: no lengths)."""
+    if sl is None:
+        return None
+    rows = sl if g is None or "group" not in sl.columns else sl[sl["group"] == g]
+    if not len(rows):
+        return {"value": None, "ci_low": None, "ci_high": None, "p_value": None, "n": 0,
+                "reason": "no non-tie verdict of a pair with two known lengths"}
+    r = rows.iloc[0]
+    return {"value": _num(float(r["logistic_slope"])), "ci_low": _num(float(r["slope_ci_low"])),
+            "ci_high": _num(float(r["slope_ci_high"])), "p_value": _num(float(r["slope_p_value"])),
+            "n": int(r["slope_n"]), "reason": r["slope_reason"]}
+
+
 def preference_report(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None, by: str | None = None,
                       n_boot: int = 1000, seed: int = 0):
     """The report document (a dict, or with ``by`` a list of dicts with ``group``)."""
@@ -80,6 +96,7 @@ def preference_report(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None
     ties = tie_rate(j, by=gb)
     pos = position_bias(j, by=gb) if "shown_first" in j.columns and j["shown_first"].notna().any() else None
     ln = length_bias(j, pairs, by=gb) if pairs is not None and ("len_a" in pairs or "text_a" in pairs) else None
+    sl = length_slope(j, pairs, by=gb) if ln is not None else None
     has_obj = "response_a" in j.columns and j["response_a"].notna().any()
     tr = transitivity(j, by=gb) if has_obj else None
     bt = bradley_terry(j, by=gb, n_boot=min(n_boot, 200), seed=seed) if has_obj else None
@@ -107,7 +124,7 @@ def preference_report(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None
             r = pick(ln, g).iloc[0]
             doc["length_bias"] = {"share_longer": _num(r["share"]), "ci_low": _num(r["ci_low"]),
                                   "ci_high": _num(r["ci_high"]), "n": _num(r["n"]), "p_value": _num(r["p_value"]),
-                                  "logistic_slope": None}
+                                  "logistic_slope": _slope(sl, g if gcol else None)}
         doc["transitivity"] = None
         if tr is not None and len(pick(tr, g)):
             r = pick(tr, g).iloc[0]
@@ -134,6 +151,8 @@ def preference_report_from_db(engine, project_id: str, by: str | None = None, n_
     if by is not None and by not in BY_CHOICES:
         raise ValueError(f"unknown --by {by!r}; choose one of {', '.join(BY_CHOICES)}")
     s = pdb.summary_from_db(engine, project_id, by=by, n_boot=n_boot, seed=seed, **filters)
+    sl = (length_slope_from_units(pdb.length_units_from_db(engine, project_id, by, **filters))
+          if int(s["counts"]["len_n"].sum()) > 0 else None)
     counts = s["counts"]
     has_pos = int(counts["pos_n"].sum()) > 0
     has_len = int(counts["len_n"].sum()) > 0
@@ -162,7 +181,7 @@ def preference_report_from_db(engine, project_id: str, by: str | None = None, n_
             r = pick(s["length_bias"], g).iloc[0]
             doc["length_bias"] = {"share_longer": _num(r["share"]), "ci_low": _num(r["ci_low"]),
                                   "ci_high": _num(r["ci_high"]), "n": _num(r["n"]), "p_value": _num(r["p_value"]),
-                                  "logistic_slope": None}
+                                  "logistic_slope": _slope(sl, g)}
         doc["transitivity"] = None
         tr = pick(s["transitivity"], g)
         if has_obj and len(tr):
