@@ -4,6 +4,14 @@
 * :func:`apply_reviews`: the regions as reviewed, the dataset a delivery carries: rejected regions dropped (an
   annotator left with none on an item keeps an empty "saw it, marked nothing" row), corrected ones take the
   corrected label and geometry / offsets where given (NULL keeps the annotator's).
+* :func:`on_reference` / :func:`reference_note`: what the accuracy figures and the gate's gold-based checks read.
+  The reference of an item is its gold where it has gold, else the reviewed regions of the one annotator whose every
+  region on it was reviewed (``sql/box_review_reference.sql``, ``sql/span_review_reference.sql``; the kinds'
+  ``gold_*_from_db`` return both, ``source`` = ``gold`` / ``review``). Annotators are scored as they drew against
+  it, so a reviewer's verdicts adjudicate their regions where gold is missing: an accepted region is correct, a
+  rejected one spurious, a corrected one is scored against its correction (wrong label, wrong size or offsets).
+  Items with neither gold nor a complete review are left out of the accuracy figures. Agreement between
+  annotators reads the regions as drawn; a review of a region on an item with gold changes nothing (gold decides).
 * :func:`review_summary`: per group (``annotator_id``, ``label``...): reviewed regions and the shares accepted,
   corrected and rejected (Wilson 95% intervals, n = reviewed regions).
 """
@@ -14,7 +22,7 @@ import pandas as pd
 
 from analytics.metrics.results import wilson_interval
 
-__all__ = ["VERDICTS", "apply_reviews", "review_summary"]
+__all__ = ["VERDICTS", "apply_reviews", "review_summary", "on_reference", "reference_note"]
 
 VERDICTS = ("accepted", "corrected", "rejected")
 
@@ -62,3 +70,20 @@ def review_summary(regions: pd.DataFrame, reviews: pd.DataFrame, by=("annotator_
         lo, hi = wilson_interval(t[v].to_numpy(float), t["n_reviewed"].to_numpy(float))
         t[f"{v}_rate"], t[f"{v}_rate_ci_low"], t[f"{v}_rate_ci_high"] = t[v] / t["n_reviewed"], lo, hi
     return t.reset_index()[cols]
+
+
+def on_reference(regions: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """The ``regions`` on items that have a reference (a gold or review row, a NULL-label row included): regions on
+    other items are neither right nor wrong, so they count in no precision."""
+    keep = regions["item_id"].astype(str).isin(set(reference["item_id"].astype(str)))
+    return regions[keep.to_numpy()].reset_index(drop=True)
+
+
+def reference_note(reference: pd.DataFrame, unit: str = "items") -> str:
+    """``reference: gold on N <unit>, reviewed regions on M <unit> without gold`` (M part left out when 0)."""
+    src = reference["source"] if "source" in reference.columns else pd.Series("gold", index=reference.index)
+    n = reference.assign(_s=src.to_numpy()).groupby("_s")["item_id"].nunique()
+    txt = f"reference: gold on {int(n.get('gold', 0)):,} {unit}"
+    if n.get("review", 0):
+        txt += f", reviewed regions on {int(n['review']):,} {unit} without gold"
+    return txt

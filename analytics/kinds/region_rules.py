@@ -17,6 +17,10 @@ rule                   dir   number (subject)                                   
                              (``overall``)
 ====================== ===== ============================================================ ======================
 
+Gold-based rules (size bias, miss rate) compare the annotators' regions as drawn with the reference of each item:
+its gold, or on an item without gold the reviewed regions of an annotator whose every region there was reviewed
+(:mod:`analytics.kinds.region_reviews`); items with neither are left out. ``region_f1`` reads the regions as drawn.
+
 Defaults (``analytics.quality.config_file.DEFAULTS``, repeated in ``labelqa.toml``): F1 judged on the interval's
 lower bound, standard classes >= 0.70 (warn), critical >= 0.80 (fail); size bias <= 0.10 (fail, warn over 0.05)
 on the lower bound of ``|bias|``; miss rate of critical classes <= 0.10 on the lower bound (fail); MASI alpha
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analytics.kinds.region_reviews import on_reference, reference_note
 from analytics.kinds.regions_db import scope_filters
 from analytics.metrics.results import NoData
 
@@ -90,17 +95,18 @@ def evaluate_boxes(con, project_id: str, scope=None, thresholds=None):
         _f1_checks(b, agr["per_label"], tiers, f"same-label boxes matched one-to-one at IoU >= {IOU}")
     except NoData:
         pass  # no two annotators on one image: no agreement to judge
-    gold = bdb.gold_boxes_from_db(con, f)
+    gold = bdb.gold_boxes_from_db(con, f)  # gold + reviewed boxes on images without gold
     if gold["label"].notna().any():
+        ref, boxes = reference_note(gold, "images"), on_reference(boxes, gold)
         lb = localisation_bias(boxes, gold, IOU, by=("annotator_id",))
         for r in lb.itertuples(index=False):
             v, lo, hi = abs_interval(r.log_area_ratio, r.log_area_ratio_ci_low, r.log_area_ratio_ci_high)
             b.add("region_size_bias", f"annotator {r.annotator_id}", v, lo, hi, r.n, kind="index",
                   note=f"area {100 * (r.area_ratio - 1):+.1f}% vs gold (95% CI "
                        f"{100 * (np.exp(r.log_area_ratio_ci_low) - 1):+.1f} to "
-                       f"{100 * (np.exp(r.log_area_ratio_ci_high) - 1):+.1f}%) over {r.n} matched boxes")
+                       f"{100 * (np.exp(r.log_area_ratio_ci_high) - 1):+.1f}%) over {r.n} matched boxes; {ref}")
         _miss_checks(b, miss_rates(boxes, gold, IOU, by=("label",)), tiers,
-                     f"gold boxes with no same-label IoU >= {IOU} match among an annotator's boxes")
+                     f"gold boxes with no same-label IoU >= {IOU} match among an annotator's boxes; {ref}")
     return _evaluation(project_id, label, b, th)
 
 
@@ -119,12 +125,13 @@ def evaluate_spans(con, project_id: str, scope=None, thresholds=None):
         _f1_checks(b, agr["per_label"], tiers, "identical spans (start, end, label)")
     except NoData:
         pass
-    gold = sdb.gold_spans_from_db(con, f)
+    gold = sdb.gold_spans_from_db(con, f)  # gold + reviewed spans on items without gold
     if gold["label"].notna().any():
+        ref, spans = reference_note(gold, "items"), on_reference(spans, gold)
         # grouped by a copy of the label: span_errors' error kinds include one named "label"
         e = span_errors(spans.assign(cls=spans["label"]), gold.assign(cls=gold["label"]), by=("cls",))
         e = e[e["n_gold"].notna() & (e["n_gold"] > 0)].astype({"n_gold": int}).rename(columns={"cls": "label"})
-        _miss_checks(b, e, tiers, "gold spans no span of the annotator overlaps")
+        _miss_checks(b, e, tiers, f"gold spans no span of the annotator overlaps; {ref}")
     return _evaluation(project_id, label, b, th)
 
 

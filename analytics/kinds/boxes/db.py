@@ -34,8 +34,17 @@ def boxes_from_db(engine, scope) -> pd.DataFrame:
     return _frame(query_df(engine, "boxes_regions", **scope_params(scope)), "boxes")
 
 
-def gold_boxes_from_db(engine, scope) -> pd.DataFrame:
-    return _frame(query_df(engine, "boxes_gold", **scope_params(scope)), "gold boxes")
+def gold_boxes_from_db(engine, scope, reviewed: bool = True) -> pd.DataFrame:
+    """The reference boxes of the scope's images, with ``source``: the gold boxes (``gold``) and, with ``reviewed``,
+    on images without gold the boxes of the annotator whose every box there was reviewed, as reviewed (``review``;
+    ``sql/box_review_reference.sql``, which also names ``reviewed_annotator``). What the accuracy figures and the
+    gate's gold-based checks compare annotations with: a reviewer's verdicts adjudicate the images gold misses."""
+    gold = query_df(engine, "boxes_gold", **scope_params(scope)).assign(source="gold", reviewed_annotator=None)
+    if reviewed:
+        ref = query_df(engine, "box_review_reference", **scope_params(scope)).assign(source="review")
+        if len(ref):
+            gold = pd.concat([gold, ref[gold.columns]] if len(gold) else [ref[gold.columns]], ignore_index=True)
+    return _frame(gold, "gold boxes")
 
 
 def box_reviews_from_db(engine, scope) -> pd.DataFrame:
@@ -67,10 +76,12 @@ def box_agreement_from_db(engine, scope, iou: float = 0.5, n_boot: int = 1000, s
 
 
 def box_accuracy_from_db(engine, scope, iou: float = 0.5) -> dict:
-    """The JSON of ``labelqa accuracy FILE --gold GOLD --kind boxes`` over the scope's images with gold."""
+    """The JSON of ``labelqa accuracy FILE --gold GOLD --kind boxes`` over the scope's images with a reference
+    (gold, or reviewed boxes where there is no gold: :func:`gold_boxes_from_db`)."""
     from analytics.kinds.boxes.accuracy import box_accuracy_json
+    from analytics.kinds.region_reviews import on_reference
 
     boxes, gold = boxes_from_db(engine, scope), gold_boxes_from_db(engine, scope)
     if boxes.empty or gold.empty:
         raise NoData("no boxes" if boxes.empty else "no gold boxes on the images of this scope")
-    return box_accuracy_json(boxes, gold, iou)
+    return box_accuracy_json(on_reference(boxes, gold), gold, iou)

@@ -30,8 +30,17 @@ def spans_from_db(engine, scope) -> pd.DataFrame:
     return _offsets(query_df(engine, "spans_regions", **scope_params(scope)))
 
 
-def gold_spans_from_db(engine, scope) -> pd.DataFrame:
-    return _offsets(query_df(engine, "spans_gold", **scope_params(scope)))
+def gold_spans_from_db(engine, scope, reviewed: bool = True) -> pd.DataFrame:
+    """The reference spans of the scope's items, with ``source``: the gold spans (``gold``) and, with ``reviewed``,
+    on items without gold the spans of the annotator whose every span there was reviewed, as reviewed (``review``;
+    ``sql/span_review_reference.sql``, which also names ``reviewed_annotator``). What the accuracy figures and the
+    gate's gold-based checks compare annotations with: a reviewer's verdicts adjudicate the items gold misses."""
+    gold = query_df(engine, "spans_gold", **scope_params(scope)).assign(source="gold", reviewed_annotator=None)
+    if reviewed:
+        ref = query_df(engine, "span_review_reference", **scope_params(scope)).assign(source="review")
+        if len(ref):
+            gold = pd.concat([gold, ref[gold.columns]] if len(gold) else [ref[gold.columns]], ignore_index=True)
+    return _offsets(gold)
 
 
 def texts_from_db(engine, scope) -> pd.DataFrame:
@@ -70,10 +79,12 @@ def span_agreement_from_db(engine, scope, match: str = "exact", unit: str = "ins
 
 
 def span_accuracy_from_db(engine, scope) -> dict:
-    """The JSON of ``labelqa accuracy FILE --gold GOLD --kind spans`` over the scope's items with gold."""
+    """The JSON of ``labelqa accuracy FILE --gold GOLD --kind spans`` over the scope's items with a reference
+    (gold, or reviewed spans where there is no gold: :func:`gold_spans_from_db`)."""
+    from analytics.kinds.region_reviews import on_reference
     from analytics.kinds.spans.accuracy import span_accuracy_json
 
     spans, gold = spans_from_db(engine, scope), gold_spans_from_db(engine, scope)
     if spans.empty or gold.empty:
         raise NoData("no spans" if spans.empty else "no gold spans on the items of this scope")
-    return span_accuracy_json(spans, gold)
+    return span_accuracy_json(on_reference(spans, gold), gold)
