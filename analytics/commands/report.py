@@ -5,7 +5,8 @@
 
 Exit code 0 when the file is written, 2 on a usage error (unknown project/batch, malformed week or config).
 A batch of a project of another annotation kind (preference, spans, boxes, multilabel) gets that kind's
-checks of the batch with a verdict each (``analytics.render.report.kind_delivery``). The weekly report includes the quality gate's results for the week but does not change the exit code:
+checks of the batch with a verdict each (``analytics.render.report.kind_delivery``); the weekly report of a spans,
+boxes or multilabel project is judged by that kind's rules (``analytics.render.report.kind_weekly``). The weekly report includes the quality gate's results for the week but does not change the exit code:
 use ``labelqa gate`` to block a pipeline.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from analytics.db import make_engine, resolve_url
 from analytics.kinds import DEFAULT_KIND
 from analytics.render.report.kind_delivery import kind_delivery_report, project_kind, render_kind_delivery_html
+from analytics.render.report.kind_weekly import REGION_KINDS, kind_weekly_report, render_kind_weekly_html
 from analytics.report import (
     delivery_report,
     parse_iso_week,
@@ -51,8 +53,12 @@ def run(args) -> int:
     engine = make_engine(resolve_url(args.db), read_only=True)
     try:
         if args.kind == "weekly":
-            report = weekly_report(engine, args.project, args.week, thresholds=th)
-            html = render_weekly_html(report)
+            if project_kind(engine, args.project) in REGION_KINDS:  # boxes, spans, multilabel: the kind's rules
+                report = kind_weekly_report(engine, args.project, args.week, thresholds=th)
+                html = render_kind_weekly_html(report)
+            else:
+                report = weekly_report(engine, args.project, args.week, thresholds=th)
+                html = render_weekly_html(report)
             what = f"weekly report {report.week} of project {args.project} (gate: {report.gate.outcome})"
         else:
             if project_kind(engine, args.project) != DEFAULT_KIND:  # judged by its kind's rules

@@ -3,13 +3,18 @@
 worst images of an annotator against gold and the boxes to draw for one of them."""
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pandas as pd
 
 from analytics.kinds.boxes.accuracy import detection_accuracy, gold_matches
 from analytics.kinds.boxes.agreement import box_agreement
+from analytics.metrics.agreement import BUCKET_IDS, item_bucket
+from analytics.metrics.matching import N_BUCKETS, bucket_weights
 from analytics.metrics.results import NoData
 
-__all__ = ["agreement_by", "worst_items", "item_boxes"]
+__all__ = ["agreement_by", "f1_vs_gold", "worst_items", "item_boxes"]
 
 
 def agreement_by(boxes: pd.DataFrame, by: str = "week", iou: float = 0.5, n_boot: int = 500,
@@ -26,6 +31,47 @@ def agreement_by(boxes: pd.DataFrame, by: str = "week", iou: float = 0.5, n_boot
         rows += [{by: key, "label": lab, **v} for lab, v in r["per_label"].items()]
     cols = [by, "label", "mean", "sd", "ci_low", "ci_high", "n_pairs", "n_items", "mean_iou"]
     return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def f1_vs_gold(boxes: pd.DataFrame, gold: pd.DataFrame, by=("week",), iou: float = 0.5, n_boot: int = 1000,
+               seed: int = 0, confidence: float = 0.95) -> pd.DataFrame:
+    """Detection F1 against gold per group (``by``: box-frame columns such as ``week``, ``annotator_id``, ``team``):
+    ``f1 = (TP annotated + TP gold) / (n_annotated + n_gold)`` pooled over the group's images with gold (counts of
+    :func:`~analytics.kinds.boxes.accuracy.detection_accuracy`), ``precision``, ``recall``, ``n_annotated``,
+    ``n_gold``, ``n_items`` and a percentile bootstrap interval of F1 over the 64 md5 item buckets (as
+    :func:`analytics.kinds.spans.quality.f1_vs_gold`)."""
+    by = list(by)
+    b = boxes[boxes["item_id"].astype(str).isin(set(gold["item_id"].astype(str)))]
+    if b.empty or gold["label"].notna().sum() == 0:
+        raise NoData("no annotated image has gold boxes")
+    ids = pd.Series(b["item_id"].astype(str).unique())
+    items = pd.DataFrame({"item_id": ids, "_bucket": np.searchsorted(BUCKET_IDS, item_bucket(ids).to_numpy())})
+    d = detection_accuracy(b, gold, iou, by=(*by, "_bucket"), items=items)
+    d["tp_a"] = np.rint(d["precision"].fillna(0) * d["n_precision"])
+    d["tp_g"] = np.rint(d["recall"].fillna(0) * d["n_recall"])
+    groups = pd.MultiIndex.from_frame(d[by]).unique() if len(by) > 1 else pd.Index(d[by[0]].unique(), name=by[0])
+    key = pd.MultiIndex.from_frame(d[by]) if len(by) > 1 else pd.Index(d[by[0]])
+    gi, bk = groups.get_indexer(key), d["_bucket"].to_numpy()
+    arr = {c: np.zeros((len(groups), N_BUCKETS)) for c in ("tp_a", "tp_g", "n_precision", "n_recall")}
+    for c in arr:
+        np.add.at(arr[c], (gi, bk), d[c].to_numpy(float))
+    tpa, tpg, na, ng = (arr[c].sum(1) for c in ("tp_a", "tp_g", "n_precision", "n_recall"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = pd.DataFrame({"f1": (tpa + tpg) / (na + ng), "precision": tpa / na, "recall": tpg / ng}, index=groups)
+    lo = hi = np.full(len(groups), np.nan)
+    occupied = (arr["n_precision"] + arr["n_recall"]).sum(0) > 0
+    if n_boot > 0 and occupied.sum() >= 2:
+        W = bucket_weights(n_boot, occupied, seed)
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            reps = (W @ (arr["tp_a"] + arr["tp_g"]).T) / (W @ (arr["n_precision"] + arr["n_recall"]).T)
+            a = (1 - confidence) / 2
+            lo, hi = np.nanquantile(reps, [a, 1 - a], axis=0)
+    out["f1_ci_low"], out["f1_ci_high"] = lo, hi
+    out["n_annotated"], out["n_gold"] = na.astype(int), ng.astype(int)
+    n_items = b.assign(item_id=b["item_id"].astype(str)).groupby(by, observed=True)["item_id"].nunique()
+    out["n_items"] = n_items.reindex(groups).fillna(0).astype(int).to_numpy()
+    return out.reset_index()
 
 
 def worst_items(boxes: pd.DataFrame, gold: pd.DataFrame, annotator: str, iou: float = 0.5, k: int = 3) -> pd.DataFrame:
