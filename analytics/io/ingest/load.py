@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from analytics.db import CANONICAL_TABLES, is_duckdb, make_engine, schema_scripts, sql_text
 from analytics.io.history import append_load
+from analytics.io.ingest.fingerprints import append_load_duckdb
 from analytics.io.ingest.checks import _check_duplicates, _check_references, _check_taxonomy, _stage
 from analytics.io.ingest.label_studio import _looks_like_labelstudio, _read_labelstudio
 from analytics.io.ingest.mapping import _normalise_mapping, read_mapping
@@ -206,7 +207,10 @@ def load_files(url_or_engine: str | Engine, paths: str | Path | Sequence[str | P
                     trans.rollback()
                 else:
                     if counts:
-                        append_load(con, duck, sources, staged, counts, registered, _STAGE)  # ingest log, issue 14
+                        if duck:  # ingest log (issue 14): the same record and fingerprints, from Arrow
+                            append_load_duckdb(con, sources, staged, counts, _STAGE)
+                        else:
+                            append_load(con, duck, sources, staged, counts, registered, _STAGE)
                         _run_script(con, "indexes")
                     trans.commit()
             except IngestError:
