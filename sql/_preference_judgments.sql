@@ -3,7 +3,7 @@
 -- chosen by :by ('dimension' | 'annotator' | 'week' | 'category'; anything else, e.g. 'none': one group, NULL).
 -- Optional filters (dimension, date_from/date_to, team, batch_id) are NULL when unused; CAST keeps PostgreSQL able to type the parameter.
 pj AS (
-    SELECT j.pair_id, j.annotator_id, j.choice, j.dimension, j.shown_first, j.created_at, j.batch_id,
+    SELECT j.pair_id, j.annotator_id, j.choice, j.dimension, j.shown_first, j.created_at, j.batch_id, j.strength,
            p.response_a, p.response_b, p.category,
            COALESCE(p.len_a, CAST(LENGTH(p.text_a) AS DOUBLE PRECISION)) AS len_a,
            COALESCE(p.len_b, CAST(LENGTH(p.text_b) AS DOUBLE PRECISION)) AS len_b,

@@ -4,7 +4,7 @@
 WITH
 -- @include preference_judgments
 SELECT pj.pair_id, pj.annotator_id, pj.choice, pj.dimension, pj.shown_first, pj.created_at, pj.batch_id,
-       an.team, pj.response_a, pj.response_b, pj.category, pj.len_a, pj.len_b
+       pj.strength, an.team, pj.response_a, pj.response_b, pj.category, pj.len_a, pj.len_b
 FROM pj
 LEFT JOIN annotators an ON an.annotator_id = pj.annotator_id
 ORDER BY pj.pair_id, pj.dimension, pj.annotator_id, pj.created_at

@@ -8,17 +8,24 @@ A unit (a pair on one dimension) is **clean** when, after the verdicts of flagge
    Krippendorff's alpha (nominal, {a, b, tie}) of the dimension's remaining verdicts is above 0;
 3. the two responses are not near-identical: token Jaccard of ``text_a``/``text_b`` below ``max_similarity``
    (pairs without texts pass);
-4. no flagged judge's verdict counts: judges whose position or length test (``bias.judge_bias``, Holm-adjusted
+4. with graded verdicts (``strength``, negative favours ``a``, positive ``b``) and ``min_strength`` given: the
+   unit's **strength toward the chosen response** -- the mean of its graded verdicts' strengths signed toward the
+   majority's side (a verdict for the other side counts negatively) -- is at least ``min_strength`` (a pair
+   whose judges only "slightly" prefer one response is left out); units without any graded verdict pass;
+5. no flagged judge's verdict counts: judges whose position or length test (``bias.judge_bias``, Holm-adjusted
    p < ``alpha``) flags them, plus any named in ``exclude``; and on one dimension, a model judge (``team``
    ``model``, :mod:`.judges`) whose agreement with the human majority there is not above chance (the Wilson
    interval's lower bound <= 0.5: the demo's model judge on safety).
 
 :func:`clean_set` returns the clean units (``pair_id, dimension, category, chosen_side, margin, n_votes``) and
-the counts per dimension and category; :func:`write_jsonl` writes them: the **first line** is
+the counts per dimension and category (``weak``: units below ``min_strength``); :func:`write_jsonl` writes them: the **first line** is
 ``{"_metadata": {...}}`` (the rule, its parameters, the flagged judges, the counts; ``labelqa load`` and
 ``read_dpo_jsonl`` skip it), then one object per unit ``{"id": "<pair_id>/<dimension>", "prompt", "chosen",
 "rejected", "pair_id", "dimension", "category", "chosen_response", "rejected_response", "margin", "n_votes"}``
-(``chosen`` / ``rejected`` the texts; ``*_response`` the compared objects' ids).
+(``chosen`` / ``rejected`` the texts; ``*_response`` the compared objects' ids), and with graded verdicts
+``"strength"`` (the strength toward the chosen response) and ``"strength_n"`` (graded verdicts); the metadata
+then says the scale observed and how the strength was used (``strength`` object), so a trainer can weight pairs
+by it.
 """
 from __future__ import annotations
 
@@ -41,14 +48,33 @@ RULE = ("non-tie majority with margin |n_a - n_b| / n >= {min_margin} and >= {mi
         "the human majority is not above chance) left out")
 
 
+STRENGTH_RULE = "; mean graded strength toward the chosen response >= {min_strength}"
+
+
+def _strength(kept: pd.DataFrame, u: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit of ``u``: the mean strength of its graded verdicts signed toward the majority's side, and their n."""
+    if "strength" not in kept.columns or not len(u):
+        return np.full(len(u), np.nan), np.zeros(len(u), dtype=np.int64)
+    g = kept[kept["strength"].notna()]
+    agg = g.groupby(["dimension", "pair_id"])["strength"].agg(["sum", "size"])
+    idx = pd.MultiIndex.from_frame(u[["dimension", "pair_id"]])
+    tot, n = agg["sum"].reindex(idx).to_numpy(float), agg["size"].reindex(idx).fillna(0).to_numpy(np.int64)
+    sign = np.select([u["majority"].to_numpy() == "b", u["majority"].to_numpy() == "a"], [1.0, -1.0], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, sign * tot / np.maximum(n, 1), np.nan), n
+
+
 def clean_set(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None, min_margin: float = 0.5,
               min_votes: int = 2, max_similarity: float = 0.9, alpha: float = 0.05, exclude=(),
-              n_boot: int = 500, seed: int = 0) -> dict:
+              n_boot: int = 500, seed: int = 0, min_strength: float | None = None) -> dict:
     """``{"units": frame, "counts": frame, "by_category": frame, "flagged": [...], "dimensions": frame,
     "params": {...}, "rule": str}``; see the module docstring."""
     j = check_judgments(judgments)
     params = {"min_margin": float(min_margin), "min_votes": int(min_votes), "max_similarity": float(max_similarity),
               "alpha": float(alpha)}
+    graded = "strength" in j.columns and bool(j["strength"].notna().any())
+    if min_strength is not None:
+        params["min_strength"] = float(min_strength)
     flagged = set(map(str, exclude))
     has_pos = "shown_first" in j.columns and j["shown_first"].notna().any()
     has_len = pairs is not None and "len_a" in pairs.columns
@@ -86,12 +112,16 @@ def clean_set(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None, min_ma
         if "category" in p.columns:
             cat = p["category"].reindex(sim.index)
     u = u.assign(similarity=sim.reindex(u["pair_id"]).to_numpy(), category=cat.reindex(u["pair_id"]).to_numpy())
+    strength, strength_n = _strength(kept, u)
+    u = u.assign(strength=strength, strength_n=strength_n)
     ok_major = u["majority"].isin(["a", "b"]) & (u["margin"] >= min_margin) & (u["n"] >= min_votes)
     ok_dim = u["dimension"].isin(beyond)
     ok_sim = ~(u["similarity"] >= max_similarity)
-    clean = ok_major & ok_dim & ok_sim
+    ok_str = ~(u["strength"] < min_strength) if min_strength is not None else pd.Series(True, index=u.index)
+    clean = ok_major & ok_dim & ok_sim & ok_str
     units = u[clean].rename(columns={"majority": "chosen_side", "n": "n_votes"})[
-        ["pair_id", "dimension", "category", "chosen_side", "margin", "n_votes", "similarity"]].reset_index(drop=True)
+        ["pair_id", "dimension", "category", "chosen_side", "margin", "n_votes", "similarity", "strength",
+         "strength_n"]].reset_index(drop=True)
     all_units = j.drop_duplicates(["dimension", "pair_id"])[["dimension", "pair_id"]]
     all_units = all_units.assign(category=cat.reindex(all_units["pair_id"]).to_numpy() if len(cat) else None)
     cl = units.groupby("dimension").size()
@@ -100,15 +130,25 @@ def clean_set(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None, min_ma
                            "clean": cl.reindex(tot.index).fillna(0).astype(int).to_numpy()})
     counts["share"] = counts["clean"] / counts["units"]
     for name, mask in (("tie_or_low_margin", ~ok_major), ("near_identical", ~ok_sim),
-                       ("dimension_at_chance", ~ok_dim)):
+                       ("dimension_at_chance", ~ok_dim), ("weak", ~ok_str)):
         counts[name] = u[mask].groupby("dimension").size().reindex(counts["dimension"]).fillna(0).astype(int).to_numpy()
     bc = (all_units.assign(category=all_units["category"].fillna("(none)"))
           .groupby(["dimension", "category"]).size().rename("units").reset_index())
     bcc = units.assign(category=units["category"].fillna("(none)")).groupby(["dimension", "category"]).size()
     bc["clean"] = bcc.reindex(pd.MultiIndex.from_frame(bc[["dimension", "category"]])).fillna(0).astype(int).to_numpy()
     bc["share"] = bc["clean"] / bc["units"]
+    rule = RULE.format(**params) + (STRENGTH_RULE.format(**params) if min_strength is not None else "")
+    scale = None
+    if graded:
+        st = j["strength"].dropna()
+        scale = {"observed": [_py(float(st.min())), _py(float(st.max()))], "graded_verdicts": int(len(st)),
+                 "min_strength": params.get("min_strength"),
+                 "use": "each record's strength = mean graded strength of its verdicts signed toward the chosen "
+                        "response (negative strengths favour a); "
+                        + ("pairs below min_strength left out" if min_strength is not None else "no pair left out "
+                           "by strength") + "; usable as a per-pair weight"}
     return {"units": units, "counts": counts, "by_category": bc, "flagged": sorted(flagged), "flagged_on": on_dim,
-            "dimensions": alpha_k, "params": params, "rule": RULE.format(**params)}
+            "dimensions": alpha_k, "params": params, "rule": rule, "strength": scale}
 
 
 def _records(result: dict, pairs: pd.DataFrame | None):
@@ -120,13 +160,18 @@ def _records(result: dict, pairs: pd.DataFrame | None):
 
     a_side = units["chosen_side"].to_numpy() == "a"
     ta, tb, ra, rb, prompt = col("text_a"), col("text_b"), col("response_a"), col("response_b"), col("prompt")
+    graded = result.get("strength") is not None
     for i, r in enumerate(units.itertuples(index=False)):
-        yield {"id": f"{r.pair_id}/{r.dimension}", "prompt": _py(prompt[i]),
+        rec = {"id": f"{r.pair_id}/{r.dimension}", "prompt": _py(prompt[i]),
                "chosen": _py(ta[i] if a_side[i] else tb[i]), "rejected": _py(tb[i] if a_side[i] else ta[i]),
                "pair_id": r.pair_id, "dimension": r.dimension, "category": _py(r.category),
                "chosen_response": _py(ra[i] if a_side[i] else rb[i]),
                "rejected_response": _py(rb[i] if a_side[i] else ra[i]),
                "margin": round(float(r.margin), 6), "n_votes": int(r.n_votes)}
+        if graded:
+            rec["strength"] = None if r.strength != r.strength else round(float(r.strength), 6)
+            rec["strength_n"] = int(r.strength_n)
+        yield rec
 
 
 def _py(v):
@@ -139,7 +184,7 @@ def metadata(result: dict, source: str | None = None) -> dict:
     """The export's ``_metadata`` object: rule, parameters, flagged judges, counts per dimension and category."""
     return {"format": "labelqa preference clean set (DPO: prompt, chosen, rejected)", "source": source,
             "rule": result["rule"], "params": result["params"], "flagged_judges": result["flagged"],
-            "flagged_on_dimension": result.get("flagged_on", []),
+            "flagged_on_dimension": result.get("flagged_on", []), "strength": result.get("strength"),
             "counts": [{k: _py(v) for k, v in r.items()} for r in result["counts"].to_dict("records")],
             "by_category": [{k: _py(v) for k, v in r.items()} for r in result["by_category"].to_dict("records")]}
 

@@ -55,6 +55,9 @@ def add_parser(sub) -> None:
     e.add_argument("--max-similarity", type=float, default=0.9,
                    help="token Jaccard of the two texts from which a pair is near-identical (0.9)")
     e.add_argument("--alpha", type=float, default=0.05, help="Holm level that flags a judge's position/length bias")
+    e.add_argument("--min-strength", type=float, default=None,
+                   help="with graded verdicts (strength): smallest mean strength toward the chosen response of a "
+                        "clean pair (e.g. 2 on a -3..3 scale); default: no pair left out by strength")
     e.add_argument("--exclude", metavar="JUDGE", action="append", default=[], help="leave out this judge too")
     p.set_defaults(func=run)
 
@@ -112,7 +115,7 @@ def _export(args) -> int:
         raise ValueError(f"--min-margin must lie in [0, 1], got {args.min_margin}")
     res = clean_set(judgments, pairs, min_margin=args.min_margin, min_votes=args.min_votes,
                     max_similarity=args.max_similarity, alpha=args.alpha, exclude=args.exclude,
-                    n_boot=max(args.n_boot, 0) or 500, seed=args.seed)
+                    n_boot=max(args.n_boot, 0) or 500, seed=args.seed, min_strength=args.min_strength)
     text = write_jsonl(res, pairs, source=source)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -126,6 +129,7 @@ def _export(args) -> int:
     for r in c.itertuples(index=False):
         print(f"  {r.dimension}: {r.clean:,} of {r.units:,} ({100 * r.share:.1f}%); left out: {r.tie_or_low_margin:,} "
               f"tie or low margin, {r.near_identical:,} near-identical"
+              + (f", {r.weak:,} below the strength floor" if r.weak else "")
               + (", dimension at chance" if r.dimension_at_chance else ""), file=log)
     if res["flagged"]:
         print(f"  flagged judges (verdicts left out): {', '.join(res['flagged'])}", file=log)
