@@ -5,38 +5,47 @@
 
 Starts ``streamlit run app.py`` on a free loopback port against ``--db`` (default: the embedded demo database),
 then opens ``--sessions`` Streamlit sessions, all at the same moment, and measures per session the time to the
-first plotly chart and to the end of the page's script run. Bounded: every session has ``--timeout`` seconds,
-the run ends when the last one finishes or times out, the server gets 120 s to start. Prints p50 / p95 / max of
-both times, timeouts, failed sessions (an ``Exception`` element, an ``st.error`` alert, a page-not-found or a
-broken stream), the server's peak RSS and CPU seconds, the load generator's CPU seconds and the machine's load
-average. Not a test: no assertion on time (``sessions_over_target`` counts first charts later than
-``--target``, 30 s by default, the figure of issue 10); the exit code is 1 when a session failed or timed out.
+first plotly chart and to the end of the page's script run. Bounded: 1-50 sessions, each with ``--timeout``
+seconds; the run ends when the last one finishes or times out; the server gets 120 s to start. Prints p50 / p95
+/ max of both times, timeouts, failed sessions (an ``Exception`` element, an ``st.error`` alert, a page not found
+or a broken stream), the server's peak RSS and CPU seconds, the load generator's CPU seconds and the machine's
+load average. Not a test: no assertion on time (``sessions_over_target`` counts first charts later than
+``--target``, 30 s, the figure of issue 10); the exit code is 1 when a session failed or timed out.
 
 Two load generators (``--client``):
 
 ``protocol`` (default): each session is a websocket to ``/_stcore/stream`` speaking Streamlit's own protocol,
 as the browser's frontend does, without rendering anything. It sends the one ``BackMsg`` the frontend sends for
-a first page load, ``rerun_script`` with a ``ClientState`` of the URL's query string, empty widget states,
-``page_script_hash`` "" and ``page_name`` the URL path below the base ("" for the default page, "coverage" for
-/coverage), and a ``ContextInfo`` (timezone, offset, locale, url, not embedded, colour scheme). Then it reads
-``ForwardMsg`` s until ``script_finished`` says FINISHED_SUCCESSFULLY (FINISHED_EARLY_FOR_RERUN means the script
-reran, and reading goes on), counting deltas and element types. The client costs a few CPU-milliseconds per
-session, so the figures are the server's, not the load generator's. Uses ``websockets`` (a dependency of
-Streamlit >= 1.50, whose server is Starlette/uvicorn), else tornado's websocket client (older Streamlit).
+a first page load (``App.sendRerunBackMsg`` with no current page): ``rerun_script`` with a ``ClientState`` of the
+URL's query string, empty widget states, ``page_script_hash`` "" and ``page_name`` the URL path below the base
+("" for the default page, "coverage" for /coverage; the server resolves the page from it), and a
+``ContextInfo`` (timezone, offset, locale, url, not embedded, colour scheme). It then reads ``ForwardMsg``s until
+``script_finished`` is FINISHED_SUCCESSFULLY (FINISHED_EARLY_FOR_RERUN means the script reran: reading goes on),
+counting deltas and element types. The client costs about 0.1 CPU-s per session, so the figures are the
+server's, not the load generator's. ``--assets FILE`` first fetches, per session, the files a first visit
+without a browser cache loads (the document, ~120 scripts and fonts, 8.7 MB; the list is written by browser
+mode's ``--save-assets``), so the server's static serving is part of the load. Uses ``websockets`` (a
+dependency of Streamlit since its server became Starlette/uvicorn; 1.67 here), else tornado's websocket client.
 
 ``browser``: headless Chromium at /usr/bin/chromium (playwright, the ``test`` extra), one browser context per
 session. Time to the first chart is the first ``stPlotlyChart .main-svg`` drawn; the page's websocket frames are
-decoded with the same accounting as the protocol client, so both modes report the same figures. It also records
-every request the page makes: ``non_loopback_requests`` counts those whose host is not 127.0.0.1/localhost (the
-dashboard must load nothing from the network), and the BackMsgs the frontend sent.
+decoded with the same accounting as the protocol client. It records every request the page makes:
+``non_loopback_requests`` counts those whose host is not 127.0.0.1/localhost (the dashboard loads nothing from
+the network), and reports the BackMsgs the frontend sent.
 
-Faithfulness (checked 2026-12-04, Streamlit 1.67.0, 200k demo, the overview): in browser mode the frontend sent
-exactly one BackMsg for the first page, ``rerun_script`` with query_string "", page_script_hash "", page_name "",
-empty widget_states, context_info {timezone, timezone_offset, locale, url, is_embedded false, color_scheme} and an
-empty cached_message_hashes: the fields the protocol client sends. Both clients received the same element
-types in the same numbers (1 session each): see ``benchmarks/README.md`` (sessions) for the two element tallies;
-one plotly chart on the overview (the 26-week trends figure of subplots), and Chromium drew one. The browser
-made 0 non-loopback requests.
+``--count-sql`` puts a ``sitecustomize`` hook on the server's PYTHONPATH that logs every statement the server runs
+through SQLAlchemy: ``sql_statements`` (all), ``sql_distinct`` (text + parameters) and the repeated ones. Identical
+queries from concurrent sessions are computed once (``st.cache_data`` with Streamlit's per-key compute lock), so
+20 sessions run as many statements as one.
+
+Faithfulness, checked 2026-12-04 with Streamlit 1.67.0 on the 200k demo's overview, one session each: the
+frontend sent exactly one BackMsg, ``rerun_script`` {query_string "", page_script_hash "", page_name "",
+widget_states {}, context_info {timezone "UTC", timezone_offset 0, locale "en-US", url, is_embedded false,
+color_scheme "light"}, fragment_id "", is_auto_rerun false, cached_message_hashes [], is_history_navigation
+false}: the message the protocol client sends (the last four are the defaults it leaves unset). Both received
+the same elements: date_input 1, heading 3, markdown 25, metric 5, page_link 10, plotly_chart 1, selectbox 5
+(deltas 115 vs 117: spinner blocks differ with timing); Chromium drew 1 plotly chart (the overview's 26-week
+trends figure of subplots). The browser made 123 requests, 0 of them off loopback.
 """
 from __future__ import annotations
 
@@ -49,6 +58,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -154,11 +164,35 @@ class Sampler(threading.Thread):
 
 
 # ------------------------------------------------------------------------------------------- the server
-def _start_server(db: str | None) -> tuple[subprocess.Popen, str]:
+# Loaded by the server's interpreter when --count-sql puts its folder first on PYTHONPATH: every statement the
+# server sends through SQLAlchemy is appended to $LABELQA_BENCH_SQL_LOG (a hash of text + parameters, then the text).
+_SQL_HOOK = """
+import os
+if os.environ.get("LABELQA_BENCH_SQL_LOG"):
+    import hashlib, threading
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    _lock, _log = threading.Lock(), os.environ["LABELQA_BENCH_SQL_LOG"]
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        key = hashlib.sha1((statement + repr(parameters)).encode()).hexdigest()[:16]
+        with _lock, open(_log, "a") as fh:
+            fh.write(key + " " + " ".join(statement.split())[:100] + "\\n")
+"""
+
+
+def _start_server(db: str | None, sql_log: Path | None = None) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = dict(os.environ)
     if db:
         env["LABELQA_DB_URL"] = db
+    if sql_log is not None:
+        hook = sql_log.parent / "sql_hook"
+        hook.mkdir(exist_ok=True)
+        (hook / "sitecustomize.py").write_text(_SQL_HOOK)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(hook), env.get("PYTHONPATH", "")) if p)
+        env["LABELQA_BENCH_SQL_LOG"] = str(sql_log)
     streamlit = str(Path(sys.executable).parent / "streamlit")
     proc = subprocess.Popen([streamlit, "run", "app.py", "--server.headless", "true", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
@@ -176,6 +210,18 @@ def _start_server(db: str | None) -> tuple[subprocess.Popen, str]:
             break
     _stop_server(proc)
     raise SystemExit("streamlit did not start")
+
+
+def sql_counts(log: Path) -> dict:
+    """Statements the server ran: in all, distinct (text + parameters), and the ones run more than once."""
+    keys = collections.Counter()
+    text: dict[str, str] = {}
+    for line in log.read_text().splitlines() if log.is_file() else []:
+        key, _, stmt = line.partition(" ")
+        keys[key] += 1
+        text[key] = stmt
+    repeated = {text[k][:60]: n for k, n in keys.most_common() if n > 1}
+    return {"sql_statements": sum(keys.values()), "sql_distinct": len(keys), "sql_repeated": repeated}
 
 
 def _stop_server(proc: subprocess.Popen) -> None:
@@ -314,8 +360,29 @@ class _Stream:
             self.conn.close()
 
 
+def _get(url: str) -> int:
+    """GET one URL as a browser does (compressed if the server offers it); the body's size in bytes."""
+    req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip, deflate, br", "User-Agent": "sessions.py"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return len(r.read())
+
+
+async def _fetch_assets(base: str, assets: list[str], pool, parallel: int = 6) -> int:
+    """Fetch a first visit's files (the page, its scripts, fonts, icon), ``parallel`` at a time like a browser's
+    per-host limit; the bytes received."""
+    loop = asyncio.get_running_loop()
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(path: str) -> int:
+        async with gate:
+            return await loop.run_in_executor(pool, _get, base + path)
+
+    return sum(await asyncio.gather(*(one(a) for a in assets)))
+
+
 async def _protocol_session(base: str, page: str, query: str, timeout: float, start: asyncio.Event,
-                            release: asyncio.Event, answers: asyncio.Queue) -> dict:
+                            release: asyncio.Event, answers: asyncio.Queue, assets: list[str] | None = None,
+                            pool=None) -> dict:
     url = "ws://" + base.split("://", 1)[1] + "/_stcore/stream"
     backmsg = first_page_backmsg(base, page, query)
     await start.wait()
@@ -324,6 +391,11 @@ async def _protocol_session(base: str, page: str, query: str, timeout: float, st
     stream = None
     try:
         async with asyncio.timeout(timeout):
+            # media files (the page icon) exist once the script has run set_page_config: fetched after the run
+            media = [a for a in assets or [] if a.startswith("/media/")]
+            if assets:
+                out["asset_bytes"] = await _fetch_assets(base, [a for a in assets if a not in media], pool)
+                out["assets_s"] = time.perf_counter() - tally.t0
             stream = await _Stream.open(url, origin=base)
             await stream.send(backmsg)
             while not tally.finished.is_set():
@@ -332,6 +404,8 @@ async def _protocol_session(base: str, page: str, query: str, timeout: float, st
                     raise ConnectionError("the server closed the stream before the script finished")
                 if isinstance(data, bytes):
                     tally.feed(data)
+            if media:
+                out["asset_bytes"] += await _fetch_assets(base, media, pool)
     except TimeoutError:
         out["error"] = "timeout"
     except Exception as exc:  # noqa: BLE001 - a broken session is a result here
@@ -407,6 +481,7 @@ async def _browser_session(browser, base: str, page: str, query: str, timeout: f
     out.update(tally.result())
     out["backmsgs_sent"] = sent
     out["requests"] = len(requests)
+    out["request_paths"] = [u[len(base):] for u in requests if u.startswith(base + "/")]
     out["non_loopback"] = [u for u in requests if (urllib.parse.urlsplit(u).hostname or "") not in LOOPBACK
                            and not u.startswith(("data:", "blob:", "about:"))]
     answers.put_nowait(1)
@@ -423,7 +498,8 @@ async def _browser_session(browser, base: str, page: str, query: str, timeout: f
 
 
 # ---------------------------------------------------------------------------------------------- the run
-async def _run(client: str, base: str, page: str, query: str, n: int, timeout: float) -> list[dict]:
+async def _run(client: str, base: str, page: str, query: str, n: int, timeout: float,
+               assets: list[str] | None = None) -> list[dict]:
     """``n`` sessions of ``client``; each waits for one start signal, and is held open (as a user's tab is)
     until every session has its answer (finished, failed or timed out)."""
     start, release = asyncio.Event(), asyncio.Event()
@@ -443,7 +519,11 @@ async def _run(client: str, base: str, page: str, query: str, n: int, timeout: f
         return list(await asyncio.gather(*tasks))
 
     if client == "protocol":
-        return await drive(lambda: _protocol_session(base, page, query, timeout, start, release, answers))
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(64, 6 * n)) as pool:
+            return await drive(lambda: _protocol_session(base, page, query, timeout, start, release, answers,
+                                                         assets, pool))
 
     from playwright.async_api import async_playwright
 
@@ -484,6 +564,10 @@ def summarise(results: list[dict], target: float) -> dict:
     if failed:
         r = failed[0]
         out["first_failure"] = (r["exceptions"] or r["error_alerts"] or r["problems"] or [r["error"]])[0]
+    if any("assets_s" in r for r in results):
+        done = [r["assets_s"] for r in results if "assets_s" in r]
+        out["asset_mb_per_session"] = round(max(r.get("asset_bytes", 0) for r in results) / 1e6, 2)
+        out["assets_p50_s"], out["assets_max_s"] = _pct(done, 0.5), _pct(done, 1.0)
     out["elements_session_0"] = dict(sorted(results[0]["elements"].items()))
     if "non_loopback" in results[0]:
         nl = [u for r in results for u in r["non_loopback"]]
@@ -506,29 +590,52 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--query", default="", help="query string of the URL, without '?' (default: none)")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds each session may take")
     ap.add_argument("--target", type=float, default=30.0, help="seconds a first chart should take (reported)")
+    ap.add_argument("--save-assets", metavar="FILE", help="browser: write the paths the first session's page "
+                    "fetched (its document, scripts, fonts, icon) to FILE, one a line")
+    ap.add_argument("--assets", metavar="FILE", help="protocol: each session first fetches these paths (a file "
+                    "written by --save-assets), as a first visit without a browser cache does")
+    ap.add_argument("--count-sql", action="store_true", help="count the SQL statements the server runs (a "
+                    "sitecustomize hook on the server's PYTHONPATH): identical statements from concurrent sessions "
+                    "should run once")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     args = ap.parse_args(argv)
+    if args.assets and args.client != "protocol" or args.save_assets and args.client != "browser":
+        ap.error("--assets goes with --client protocol, --save-assets with --client browser")
+    assets = None
+    if args.assets:
+        assets = [ln.strip() for ln in Path(args.assets).read_text().splitlines() if ln.strip().startswith("/")]
+        if not assets:
+            ap.error(f"{args.assets} lists no path")
     if not 1 <= args.sessions <= 50:
         ap.error("--sessions must be between 1 and 50")
     if not 1 <= args.timeout <= 600:
         ap.error("--timeout must be between 1 and 600 seconds")
     load_before = os.getloadavg()
-    proc, base = _start_server(args.db)
+    tmp = tempfile.TemporaryDirectory(prefix="labelqa-sessions-")
+    sql_log = Path(tmp.name) / "sql.log" if args.count_sql else None
+    proc, base = _start_server(args.db, sql_log)
     sampler = Sampler(proc.pid)
     rss_idle = _rss_mb(proc.pid)
     sampler.start()
     try:
         results = asyncio.run(_run(args.client, base, args.page, args.query.lstrip("?"), args.sessions,
-                                   args.timeout))
+                                   args.timeout, assets))
         usage = sampler.finish()
     finally:
         sampler.stop_event.set()
         _stop_server(proc)
+    if sql_log is not None:
+        summary_sql = sql_counts(sql_log)
+    tmp.cleanup()
+    if args.save_assets:
+        paths = [p for p in results[0].get("request_paths", []) if not p.startswith("/_stcore/stream")]
+        Path(args.save_assets).write_text("".join(p + "\n" for p in paths))
     summary = {"client": args.client, "page": "/" + args.page.strip("/"), "query": args.query,
                "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                **summarise(results, args.target), "server_rss_idle_mb": round(rss_idle), **usage,
                "load_avg_before": [round(x, 2) for x in load_before],
-               "load_avg_after": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count()}
+               "load_avg_after": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
+               **(summary_sql if sql_log is not None else {})}
     if args.json:
         print(json.dumps(summary))
     else:

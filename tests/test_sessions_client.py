@@ -1,6 +1,7 @@
 """The protocol-level load client of benchmarks/sessions.py (issue 10 item 13): two sessions against the tiny
 database speak Streamlit's websocket protocol to a real ``streamlit run app.py``, finish their first page
-without an exception and receive the overview's plotly chart. Not timed: no assertion on seconds. The
+without an exception and receive the overview's plotly chart, and the server runs each SQL statement once for
+both (the shared cache with in-flight de-duplication). Not timed: no assertion on seconds. The
 accounting itself is checked on hand-made ForwardMsgs: an Exception element or an st.error alert fails the
 session, a page without a chart is counted."""
 from __future__ import annotations
@@ -80,7 +81,7 @@ def test_first_page_backmsg_is_what_the_frontend_sends():
 def test_two_protocol_sessions_finish_their_first_page_with_a_chart(tiny_db):
     url, _engine, _rows = tiny_db
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "sessions.py"), "--sessions", "2",
-                           "--db", url, "--timeout", "60", "--json"],
+                           "--db", url, "--timeout", "60", "--count-sql", "--json"],
                           cwd=ROOT, capture_output=True, text=True, timeout=150)
     assert proc.stdout.strip(), proc.stderr[-3000:]
     s = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -92,6 +93,10 @@ def test_two_protocol_sessions_finish_their_first_page_with_a_chart(tiny_db):
     assert s["finished_max_s"] is not None and s["first_chart_max_s"] <= s["finished_max_s"] + 1e-9
     assert proc.returncode == 0
     assert s["server_rss_peak_mb"] > 0 and s["server_cpu_s"] > 0
+    # the two sessions asked the same questions at the same moment: each statement ran once, not once per session
+    # (a page may itself repeat a few statements; without the shared in-flight cache every one would run twice)
+    assert s["sql_distinct"] >= 10, s
+    assert s["sql_statements"] < 1.5 * s["sql_distinct"], s
 
 
 if __name__ == "__main__":  # pragma: no cover
