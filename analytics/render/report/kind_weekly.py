@@ -130,7 +130,8 @@ def _box_findings(con, project_id, boxes, ref, gate) -> dict[str, pd.DataFrame]:
     outcome = {c.scope.removeprefix("annotator "): c.outcome for c in gate.by_rule("region_size_bias")}
     bias = bias.assign(team=bias["annotator_id"].map(team), outcome=bias["annotator_id"].map(outcome))
     conf = label_confusions(boxes, ref, 0.5)
-    conf = conf[conf["gold_label"] != conf["label"]].sort_values(["n", "gold_label"], ascending=[False, True]).head(8)
+    conf = conf[conf["gold_label"] != conf["label"]]  # strongest evidence first: the share's lower bound
+    conf = conf.sort_values(["share_ci_low", "n", "gold_label"], ascending=[False, False, True]).head(8)
     items = item_attributes(con, project_id)
     by = ["team", *(["lighting"] if "lighting" in items.columns else []), "size"]
     miss = miss_rates(boxes, ref, 0.5, by=by, items=items)

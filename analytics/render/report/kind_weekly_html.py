@@ -133,7 +133,7 @@ def _box_findings(f: dict, figs: list) -> list[str]:
     if c is not None and len(c):
         out += ["<h3>Label confusions among matched boxes</h3>",
                 '<p class="sub">Boxes matched to a reference box on IoU alone but labelled otherwise; share of that '
-                "reference label's matched boxes (Wilson 95% CI).</p>",
+                "reference label's matched boxes (Wilson 95% CI), the eight with the highest lower bound.</p>",
                 _table([("Reference label", False), ("Annotated as", False), ("Boxes", True), ("Share (95% CI)", True),
                         ("Matched boxes of the label", True)],
                        [[_e(r.gold_label), _e(r.label), _int(r.n), _pct_ci(r.share, r.share_ci_low, r.share_ci_high),
