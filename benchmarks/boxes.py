@@ -31,6 +31,7 @@ def make(n_boxes: int, seed: int = 0):
 
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    load0 = os.getloadavg()[0]  # the machine may be shared: its load before and after is part of the figure
     boxes, gold = make(n)
     # wall clock and this process's CPU time (on a shared machine the CPU time is the fairer figure)
     t, c = time.perf_counter(), time.process_time()
@@ -42,4 +43,5 @@ if __name__ == "__main__":
     print(f"{len(boxes):,} boxes, {boxes['item_id'].nunique():,} items: agreement {t_agree:.1f} s wall / "
           f"{c_agree:.1f} s CPU (mean F1 {r['overall']['mean']:.3f}, mean IoU {r['overall']['mean_iou']:.3f}); "
           f"accuracy vs gold {t_acc:.1f} s wall / {c_acc:.1f} s CPU "
-          f"(recall car {acc.set_index('label').loc['car', 'recall']:.3f}); load average {os.getloadavg()[0]:.1f}")
+          f"(recall car {acc.set_index('label').loc['car', 'recall']:.3f}); 1-min load average {load0:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores")
