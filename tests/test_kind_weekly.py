@@ -176,3 +176,20 @@ def test_multilabel_weekly_report(tmp_path, tmp_duckdb_url):
     assert r.agreement.iloc[0]["mean"] == pytest.approx(r.gate.checks[0].value)  # the week's MASI alpha
     assert set(r.findings["per_label"]["label"]) == {"x", "y"} and r.n_regions == 8
     assert "masi_alpha" in out.read_text(encoding="utf-8")
+
+
+def test_tiny_weekly_report_equal_on_postgresql(tmp_path, pg_url, tmp_duckdb_url):
+    got = {}
+    for name, url in (("duckdb", tmp_duckdb_url), ("pg", pg_url)):
+        d = tmp_path / name
+        d.mkdir()
+        _tiny(d, url)
+        e = make_engine(url, read_only=True)
+        try:
+            r = kind_weekly_report(e, "det", WEEK)
+        finally:
+            e.dispose()
+        got[name] = ((r.n_regions, r.n_items, r.n_annotators, r.reference),
+                     [(c.rule, c.scope, c.n) for c in r.gate.checks],
+                     r.accuracy[["f1", "n_annotated", "n_gold"]].to_numpy().tolist())
+    assert got["pg"] == got["duckdb"]

@@ -204,3 +204,24 @@ def test_demo_gold_held_out_and_replaced_by_reviews(demo_url, tmp_path):
             assert 0.85 * c.n < with_rv[key].n <= c.n, key
             assert with_rv[key].n > gold_only[key[1].removeprefix("class ")], key
     assert "reviewed regions on 150 images without gold" in with_rv[("region_miss_rate", "class pedestrian")].note
+
+
+def test_reference_and_figures_equal_on_postgresql(tmp_path, pg_url, tmp_duckdb_url):
+    """The review reference queries are portable: PostgreSQL gives the same reference and gate checks as DuckDB."""
+    out = {}
+    for name, url in (("duckdb", tmp_duckdb_url), ("pg", pg_url)):
+        d = tmp_path / name
+        d.mkdir()
+        _load(d, url)
+        e = make_engine(url, read_only=True)
+        try:
+            ref = bdb.gold_boxes_from_db(e, "det").sort_values(["item_id", "label", "x"], na_position="last")
+            sref = sdb.gold_spans_from_db(e, "ner").sort_values(["item_id", "start"])
+            out[name] = ([(r.item_id, r.source, r.label if isinstance(r.label, str) else None) for r in ref.itertuples()],
+                         [(r.item_id, r.source, int(r.start), int(r.end), r.label) for r in sref.itertuples()],
+                         [(c.rule, c.scope, round(c.value, 12), c.n) for c in evaluate(e, "det").checks],
+                         bdb.box_accuracy_from_db(e, "det")["overall"])
+        finally:
+            e.dispose()
+    assert out["pg"][:3] == out["duckdb"][:3]
+    assert out["pg"][3] == pytest.approx(out["duckdb"][3])
