@@ -175,7 +175,8 @@ def test_multilabel_weekly_report(tmp_path, tmp_duckdb_url):
     assert [c.rule for c in r.gate.checks] == ["masi_alpha"]
     assert r.agreement.iloc[0]["mean"] == pytest.approx(r.gate.checks[0].value)  # the week's MASI alpha
     assert set(r.findings["per_label"]["label"]) == {"x", "y"} and r.n_regions == 8
-    assert "masi_alpha" in out.read_text(encoding="utf-8")
+    html = out.read_text(encoding="utf-8")
+    assert "masi_alpha" in html and "F1 vs reference" not in html  # label sets: agreement, no region F1
 
 
 def test_tiny_weekly_report_equal_on_postgresql(tmp_path, pg_url, tmp_duckdb_url):

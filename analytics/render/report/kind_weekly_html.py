@@ -23,7 +23,8 @@ _AGREEMENT = {"boxes": "pairwise F1 between annotators (same-label boxes matched
 def _gate_rows(g) -> list[list[str]]:
     rows = []
     for c in sorted(g.checks, key=lambda c: (_ORDER[c.outcome], c.rule, c.scope)):
-        rows.append([f'<span class="dot" style="background:{STATUS_COLOURS[c.status]}"></span>{_e(c.rule)}',
+        rows.append([f'<span style="white-space:nowrap"><span class="dot" style="background:{STATUS_COLOURS[c.status]}">'
+                     f"</span>{_e(c.rule)}</span>",
                      _e(c.scope) + (' <span class="crit">critical</span>' if c.tier == "critical" else ""),
                      _e(format_observed(c)), _e(c.threshold),
                      f'<span class="{c.outcome}">{_e(c.outcome.upper())}{"" if c.judged else " (not judged)"}</span>',
@@ -216,9 +217,10 @@ def render_kind_weekly_html(r) -> str:
              _idx_ci(a0["mean"], None, None) if a0 is not None else "–",
              f"95% CI {a0['ci_low']:.2f}–{a0['ci_high']:.2f}, n={int(a0['n_items']):,} items"
              if a0 is not None and pd.notna(a0["ci_low"]) else "no item with two annotators"),
-        _kpi("F1 vs reference", _idx_ci(c0["f1"], None, None) if c0 is not None else "–",
-             f"95% CI {c0['f1_ci_low']:.2f}–{c0['f1_ci_high']:.2f}, n={int(c0['n_gold']):,} reference regions"
-             if c0 is not None and pd.notna(c0["f1_ci_low"]) else "no reference this week"),
+        *([] if r.kind == "multilabel" else [_kpi(
+            "F1 vs reference", _idx_ci(c0["f1"], None, None) if c0 is not None else "–",
+            f"95% CI {c0['f1_ci_low']:.2f}–{c0['f1_ci_high']:.2f}, n={int(c0['n_gold']):,} reference regions"
+            if c0 is not None and pd.notna(c0["f1_ci_low"]) else "no reference this week")]),
         _kpi("Quality gate", g.outcome.upper(), f"{k['fail']} fail, {k['warn']} warn, {k['pass']} pass"),
     ])
     figs: list = []
