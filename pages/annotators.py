@@ -78,7 +78,8 @@ def _preference_judges(c, f, sn: int) -> None:
             "verdicts": int(r.verdicts),
             "chose first-shown": share(r, "first"), "position p (Holm)": f"{r.first_p_holm:.2g}",
             "chose longer": share(r, "longer"), "length p (Holm)": f"{r.longer_p_holm:.2g}",
-            "length slope": (f"{r.length_slope:+.2f} ({fmt_ci(r.length_slope_ci_low, r.length_slope_ci_high)})"
+            "length slope": (f"{r.length_slope:+.2f} (95% CI {r.length_slope_ci_low:+.2f} to "
+                             f"{r.length_slope_ci_high:+.2f})"
                              if r.length_slope == r.length_slope else "–"),
             "with others' majority": share(r, "majority"), "with gold": share(r, "gold"), "ties": share(r, "tie"),
             "drift vs gold": drift(r, "gold"), "drift vs peers": drift(r, "peers")})

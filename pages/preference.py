@@ -81,6 +81,12 @@ def _judges(_engine, db: str, project_id: str, filters: dict, drift_weeks: int, 
     return mv, drift, lb
 
 
+@st.cache_data(ttl=TTL, show_spinner="Fitting the length-controlled preference...")
+def _length_controlled(_engine, db: str, project_id: str, filters: dict, dimension: str | None):
+    return (pdb.length_controlled_from_db(_engine, project_id, dimension=dimension, **filters),
+            pdb.length_slope_from_db(_engine, project_id, dimension=dimension, **filters))
+
+
 @st.cache_data(ttl=TTL, show_spinner="Computing the clean set...")
 def _clean(_engine, db: str, project_id: str, filters: dict, min_margin: float):
     rows, pairs, _gold = _rows(_engine, db, project_id, filters)
@@ -219,6 +225,40 @@ else:
           "pref_bt", height=rows_height(min(len(lb), 30)),
           caption=f"Bradley-Terry strength on {md(str(bt_dim))} (sums to 1; ties count half a win to each side), "
                   "95% bootstrap interval over pairs (200 replicates); n = verdicts involving the object.")
+
+# -------------------------------------------------------------------------------- length-controlled preference
+st.subheader("Length-controlled preference")
+lc, slope = _length_controlled(c.engine, c.db, f.project_id, flt, bt_dim)
+if lc.empty or lc["lc_win_rate"].isna().all():
+    empty_state("No length-controlled fit", (lc["reason"].dropna().iloc[0] + "." if len(lc) and
+                lc["reason"].notna().any() else "The fit needs compared objects (response_a, response_b) and the "
+                "lengths of both responses (len_a, len_b or the texts) of non-tie verdicts."))
+else:
+    r0 = lc.iloc[0]
+    lct = lc.sort_values("lc_win_rate", ascending=False)
+    table(pd.DataFrame({
+        "object": lct["object"],
+        "raw win rate": [_share(v, lo, hi, n) for v, lo, hi, n in zip(lct["raw_win_rate"], lct["raw_ci_low"],
+                                                                      lct["raw_ci_high"], lct["n"])],
+        "length-controlled win rate": [f"{fmt_pct(v)} ({fmt_ci(lo, hi, pct=True)})" for v, lo, hi in
+                                       zip(lct["lc_win_rate"], lct["lc_ci_low"], lct["lc_ci_high"])],
+        "change": [f"{(a - b) * 100:+.1f} points" for a, b in zip(lct["lc_win_rate"], lct["raw_win_rate"])],
+        "score (log-odds)": [f"{v:+.2f} (95% CI {lo:+.2f} to {hi:+.2f})" for v, lo, hi in
+                             zip(lct["lc_score"], lct["lc_score_ci_low"], lct["lc_score_ci_high"])]}),
+        "preference_length_controlled", "pref_lc",
+        caption=f"Dimension {md(str(bt_dim))}: logistic model of the non-tie verdicts, logit P(a) = score(object a) - "
+                "score(object b) + beta log(len_a / len_b) (analytics/kinds/preference/length_control.py). The "
+                "length-controlled win rate is the model's mean chance of beating each other object with the length "
+                "term at zero, as AlpacaEval's length-controlled win rate; 95% delta-method intervals. Raw: share of "
+                f"the object's non-tie verdicts won (Wilson; n = verdicts). Length effect once identity is "
+                f"controlled: beta = {r0['length_beta']:+.2f} (95% CI {r0['length_beta_ci_low']:+.2f} to "
+                f"{r0['length_beta_ci_high']:+.2f}, p = {r0['length_beta_p_value']:.2g}; {int(r0['n_verdicts']):,} verdicts).")
+    if len(slope) and np.isfinite(slope["logistic_slope"].iloc[0]):
+        s0 = slope.iloc[0]
+        st.caption(f"Without the objects: slope of the choice on log(len_a / len_b) = {s0['logistic_slope']:+.2f} "
+                   f"(95% CI {s0['slope_ci_low']:+.2f} to {s0['slope_ci_high']:+.2f}, p = {s0['slope_p_value']:.2g}; n = "
+                   f"{int(s0['slope_n']):,}); above 0 the longer response is preferred. Each judge's slope: the "
+                   "Annotators page.")
 
 # ------------------------------------------------------------------------------------------ judge vs human
 st.subheader("Model judge vs humans")

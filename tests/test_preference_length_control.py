@@ -140,3 +140,26 @@ def test_demo_team_p2_length_bias_and_the_database_path(tmp_path_factory):
         s = d["length_bias"]["logistic_slope"]
         assert s["ci_low"] > 0 and s["n"] >= d["length_bias"]["n"] > 0 and s["reason"] is None
     eng.dispose()
+
+
+def test_preference_page_shows_the_length_controlled_table(tmp_path_factory, monkeypatch):
+    from dbutil import open_dashboard_page
+
+    from analytics.db import make_engine
+    from analytics.io.demo import build_demo
+    from analytics.kinds.preference import db as pdb
+
+    url = f"duckdb:///{tmp_path_factory.mktemp('preflcpage') / 'demo.duckdb'}"
+    build_demo(url, annotations=1_000, seed=42, progress=lambda _m: None)
+    at = open_dashboard_page(url, "assistant_prefs", "preference", monkeypatch)
+    subs = [h.value for h in at.subheader]
+    assert "Length-controlled preference" in subs
+    tab = next(d.value for d in at.dataframe if "length-controlled win rate" in d.value.columns)
+    eng = make_engine(url, read_only=True)
+    lc = pdb.length_controlled_from_db(eng, "assistant_prefs", dimension="helpfulness").set_index("object")
+    eng.dispose()
+    assert tab["object"].tolist() == lc.sort_values("lc_win_rate", ascending=False).index.tolist()
+    top = tab.iloc[0]
+    assert top["length-controlled win rate"].startswith(f"{100 * lc.loc[top['object'], 'lc_win_rate']:.1f}%")
+    said = " ".join(str(x.value) for x in at.caption)
+    assert "Length effect once identity is controlled: beta = +" in said and "Without the objects: slope" in said
