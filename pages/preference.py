@@ -88,9 +88,9 @@ def _length_controlled(_engine, db: str, project_id: str, filters: dict, dimensi
 
 
 @st.cache_data(ttl=TTL, show_spinner="Computing the clean set...")
-def _clean(_engine, db: str, project_id: str, filters: dict, min_margin: float):
+def _clean(_engine, db: str, project_id: str, filters: dict, min_margin: float, min_strength: float | None):
     rows, pairs, _gold = _rows(_engine, db, project_id, filters)
-    res = clean_set(rows, pairs, min_margin=min_margin, n_boot=N_BOOT)
+    res = clean_set(rows, pairs, min_margin=min_margin, n_boot=N_BOOT, min_strength=min_strength)
     return res, write_jsonl(res, pairs, source=f"project {project_id}")
 
 
@@ -335,7 +335,16 @@ else:
 # ----------------------------------------------------------------------------------------------- clean set
 st.subheader("Clean set for DPO")
 margin = st.slider("Smallest majority margin |n_a - n_b| / n", 0.0, 1.0, 0.5, 0.05, key="pref_margin")
-res, jsonl = _clean(c.engine, c.db, f.project_id, flt, float(margin))
+grades = _rows(c.engine, c.db, f.project_id, flt)[0].get("strength", pd.Series(dtype=float)).dropna()
+min_strength = None
+if len(grades):  # graded verdicts (e.g. -3..3): a floor on the strength toward the chosen response
+    top = float(grades.abs().max())
+    floor = st.slider("Smallest mean strength toward the chosen response (0: no floor)", 0.0, max(top, 1.0), 0.0,
+                      0.5, key="pref_strength", help=f"{len(grades):,} graded verdicts, strengths "
+                      f"{grades.min():+.0f} to {grades.max():+.0f} (negative favours a). Every clean pair's record "
+                      "carries its strength, usable as a training weight.")
+    min_strength = float(floor) if floor > 0 else None
+res, jsonl = _clean(c.engine, c.db, f.project_id, flt, float(margin), min_strength)
 cc = res["counts"]
 if cc.empty:
     empty_state("No clean set", "No pair has verdicts in these filters.")
@@ -343,7 +352,8 @@ else:
     table(pd.DataFrame({"dimension": cc["dimension"], "pairs": cc["units"], "clean": cc["clean"],
                         "share clean": [fmt_pct(v) for v in cc["share"]],
                         "tie or low margin": cc["tie_or_low_margin"], "near-identical": cc["near_identical"],
-                        "dimension at chance": ["yes" if v else "" for v in cc["dimension_at_chance"]]}),
+                        "dimension at chance": ["yes" if v else "" for v in cc["dimension_at_chance"]]}
+                       | ({"below strength floor": cc["weak"]} if min_strength is not None else {})),
           "preference_clean_counts", "pref_clean",
           caption="Rule: " + res["rule"] + ". Flagged judges (verdicts left out): "
                   + (", ".join(res["flagged"]) or "none")

@@ -102,3 +102,26 @@ def test_export_from_the_database_with_min_strength(tmp_path, tmp_duckdb_url, ca
     assert sorted({r["strength"] for r in recs}) == [2.666667, 3.0]  # rounded to 6 digits in the file
     assert json.loads(lines[0])["_metadata"]["strength"]["observed"] == [-3, 3]
     assert f"{4 * K} below the strength floor" in said and f"{2 * K} of {6 * K} pairs" in said
+
+
+def test_preference_page_offers_the_strength_floor(tmp_path, tmp_duckdb_url, monkeypatch):
+    from dbutil import open_dashboard_page, write_table
+
+    from analytics.io.ingest import load_files
+
+    j, pairs = _graded()
+    load_files(tmp_duckdb_url, [write_table(tmp_path / "projects.csv", pd.DataFrame({
+        "project_id": ["gp"], "name": ["G"], "client": ["X"], "task_type": ["preference"]}))])
+    load_files(tmp_duckdb_url, [write_table(tmp_path / "pairs.csv", pairs),
+                                write_table(tmp_path / "judgments.csv", j)], project="gp")
+    at = open_dashboard_page(tmp_duckdb_url, "gp", "preference", monkeypatch)
+
+    def clean_counts(at):
+        return next(d.value for d in at.dataframe if "share clean" in d.value.columns).iloc[0]
+
+    assert clean_counts(at)["clean"] == 5 * K and "below strength floor" not in clean_counts(at)
+    at.slider(key="pref_strength").set_value(2.0).run()
+    assert not at.exception, [e.message for e in at.exception]
+    c = clean_counts(at)
+    assert (c["clean"], c["below strength floor"]) == (2 * K, 4 * K)
+    assert any("mean graded strength toward the chosen response >= 2.0" in str(x.value) for x in at.caption)
