@@ -122,3 +122,24 @@ def test_loaded_database_verifies(tmp_path, tmp_duckdb_url):
         assert not out["ok"] and out["tables"]["annotations"]["changed"] == 1
     finally:
         engine.dispose()
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=" \t\r\nab\u00a0\u200b\u200c\u200d\u2060\ufeffé,", max_size=6)),
+                max_size=8))
+def test_clean_text_columns_pass_through_unchanged(values):
+    """A text column _clean_text passes is exactly what the normalising expression would make of it."""
+    from analytics.io.ingest.readers import _clean_text, _typed_expr
+
+    arr = pa.chunked_array([pa.array(values, pa.string())])
+    con = duckdb.connect()
+    con.register("t", pa.table({"x": arr}))
+    full = con.sql(f"SELECT {_typed_expr('x', 'VARCHAR', pa.string())} FROM t").fetchall()
+    fast = con.sql(f"SELECT {_typed_expr('x', 'VARCHAR', pa.string(), clean=True)} FROM t").fetchall()
+    if _clean_text(arr):
+        assert fast == full
+    else:  # the check only refuses columns the normalisation changes
+        assert fast != full

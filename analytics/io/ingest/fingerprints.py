@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -80,9 +81,44 @@ class _Rows:
         return self.n
 
 
-def append_load_duckdb(con, sources, staged: set, counts: dict, stage_prefix: str) -> dict:
+def _prints_of(raw, staged: set, stage_prefix: str, sources) -> tuple[dict, dict, dict]:
+    prints: dict[str, pa.Table] = {}
+    digests: dict[str, str] = {}
+    for t, key in history.TRACKED.items():
+        if t in staged:
+            sql = history._select(t, stage_prefix + t)   # the columns history._read fingerprints
+            prints[t], digests[t] = fingerprints(raw, sql, list(TABLE_COLUMNS[t]), key)
+    files = {s.name: history.file_sha256(s.path) for s in sources if s.path.is_file()}
+    return prints, digests, files
+
+
+def start_prints(staged_tables: Mapping[str, pa.Table], sources) -> tuple[ThreadPoolExecutor, Future]:
+    """Compute the staged rows' fingerprints and the files' SHA-256 in a worker thread (its own in-memory DuckDB
+    connection over the same Arrow tables the load stages), while the load checks and inserts: the values are the
+    staged rows', so they are the same whenever the load goes ahead. Returns (pool, future of (prints, digests,
+    files)) for :func:`append_load_duckdb`; shut the pool down either way."""
+    import duckdb
+
+    tracked = {t: tbl for t, tbl in staged_tables.items() if t in history.TRACKED}
+
+    def work():
+        mem = duckdb.connect()
+        try:
+            for t, tbl in tracked.items():
+                mem.register(f"_lqa_fp_{t}", tbl)
+            return _prints_of(mem, set(tracked), "_lqa_fp_", sources)
+        finally:
+            mem.close()
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="labelqa-ingest-log")
+    return pool, pool.submit(work)
+
+
+def append_load_duckdb(con, sources, staged: set, counts: dict, stage_prefix: str,
+                       precomputed: Future | None = None) -> dict:
     """:func:`history.append_load` for a DuckDB target: the same record, chain digest and ``ingest_rows``, with
-    the fingerprints from :func:`fingerprints` and the rows inserted from Arrow."""
+    the fingerprints from :func:`fingerprints` (``precomputed``: from :func:`start_prints`) and the rows inserted
+    from Arrow."""
     from sqlalchemy import text
 
     from analytics.db import sql_text
@@ -91,14 +127,8 @@ def append_load_duckdb(con, sources, staged: set, counts: dict, stage_prefix: st
     rows = con.execute(text(sql_text("history_last_load"))).fetchall()  # all: no unfinished result on ``raw``
     last = rows[0] if rows else None
     load_id, prev = (int(last[0]) + 1, str(last[1])) if last else (1, history.GENESIS)
-    prints: dict[str, pa.Table] = {}
-    digests: dict[str, str] = {}
-    for t, key in history.TRACKED.items():
-        if t in staged:
-            sql = history._select(t, stage_prefix + t)   # the columns history._read fingerprints
-            prints[t], digests[t] = fingerprints(raw, sql, list(TABLE_COLUMNS[t]), key)
+    prints, digests, files = precomputed.result() if precomputed else _prints_of(raw, staged, stage_prefix, sources)
     when = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    files = {s.name: history.file_sha256(s.path) for s in sources if s.path.is_file()}
     rec = history.load_record(load_id, {t: _Rows(p.num_rows) for t, p in prints.items()}, history.TRACKED, prev,
                               who=history._user(), when=when.isoformat(sep=" "), files=files, counts=counts,
                               digests=digests)

