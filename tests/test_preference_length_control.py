@@ -163,3 +163,38 @@ def test_preference_page_shows_the_length_controlled_table(tmp_path_factory, mon
     assert top["length-controlled win rate"].startswith(f"{100 * lc.loc[top['object'], 'lc_win_rate']:.1f}%")
     said = " ".join(str(x.value) for x in at.caption)
     assert "Length effect once identity is controlled: beta = +" in said and "Without the objects: slope" in said
+
+
+def test_llmfao_length_controlled_equals_statsmodels_and_the_readme():
+    """Real data (LLMFAO crowd, CC BY 4.0): the controlled fit over 59 models equals statsmodels' Logit on one row
+    a verdict; the figures the README quotes."""
+    from conftest import dataset
+
+    from analytics.kinds.preference.readers import read_pairs
+
+    root = dataset("llmfao")
+    raw = pd.read_csv(root / "crowd-comparisons.csv", dtype=str)
+    j = pd.DataFrame({"pair_id": raw["id"], "annotator_id": raw["worker"],
+                      "choice": raw["winner"].map({"left": "a", "right": "b", "tie": "tie"})})
+    pairs = read_pairs(root / "pairs-crowd.jsonl", columns={"id": "pair_id", "result_x": "text_a",
+                       "result_y": "text_b", "model_x": "response_a", "model_y": "response_b"}, allow_identical=True)
+    lc = length_controlled(j, pairs).set_index("object")
+    sl = length_slope(j, pairs).iloc[0]
+    m = j[j["choice"] != "tie"].merge(pairs, on="pair_id")
+    m = m[(m["len_a"] > 0) & (m["len_b"] > 0)]
+    objs = sorted(set(m["response_a"]) | set(m["response_b"]))
+    D = np.column_stack([(m["response_a"] == o).to_numpy(float) - (m["response_b"] == o).to_numpy(float)
+                         for o in objs])
+    X = np.column_stack([D[:, 1:], np.log(m["len_a"] / m["len_b"])])
+    ref = sm.Logit((m["choice"] == "a").to_numpy(float), X).fit(disp=0, maxiter=200)
+    theta = np.concatenate([[0.0], ref.params[:-1]])
+    assert len(objs) == len(lc) == 59 and lc["n_verdicts"].iloc[0] == len(m) == 5371
+    np.testing.assert_allclose(lc.loc[objs, "lc_score"], theta - theta.mean(), atol=1e-6)
+    assert lc["length_beta"].iloc[0] == pytest.approx(ref.params[-1], rel=1e-6)
+    lo, hi = ref.conf_int()[-1]
+    assert (lc["length_beta_ci_low"].iloc[0], lc["length_beta_ci_high"].iloc[0]) == (pytest.approx(lo, rel=1e-5),
+                                                                                     pytest.approx(hi, rel=1e-5))
+    # README: slope -0.032 (-0.049 to -0.015) without the models, beta +0.052 (0.016 to 0.087) with them
+    assert round(sl["logistic_slope"], 3) == -0.032 and round(sl["slope_ci_high"], 3) == -0.015
+    assert round(lc["length_beta"].iloc[0], 3) == 0.052 and round(lo, 3) == 0.016
+    assert round((lc["lc_win_rate"] - lc["raw_win_rate"]).abs().max(), 3) == 0.159
