@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analytics import kinds
 from analytics.accuracy import confusion_matrix
 from analytics.render.columns import fmt_p
 from analytics.quality.status import class_status, systematic_by_class
@@ -23,6 +24,10 @@ f = c.filters
 sn = small_n(c)
 page_header("Stratified accuracy", "Accuracy of annotations against gold labels, per class and per item "
             "condition, with Wilson 95% intervals; critical classes marked ★.")
+_view = kinds.view(c.project.get("task_type"), "accuracy")  # another kind draws this page (KindSpec.views)
+if _view is not None:
+    _view(c)
+    st.stop()
 
 overall = data.overall_accuracy(c.engine, c.db, f, small_n=sn)
 if overall.n == 0:

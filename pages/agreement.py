@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from analytics import kinds
 from ui import data
 from ui.charts import COLOUR, forest, heatmap, plotly_chart, weekly
 from ui.common import (
@@ -22,6 +23,10 @@ f = c.filters
 sn = small_n(c)
 page_header("Agreement trends", "How often annotators agree beyond chance, week by week, per class and per "
             "annotator pair; intervals are cluster-bootstrap 95% intervals over items.")
+_view = kinds.view(c.project.get("task_type"), "agreement")  # another kind draws this page (KindSpec.views)
+if _view is not None:
+    _view(c)
+    st.stop()
 
 METRICS = {
     "krippendorff": ("Krippendorff's α", "krippendorff_alpha",

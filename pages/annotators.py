@@ -136,6 +136,10 @@ page_header("Annotators", "Who labels how well and how fast. Choose an annotator
 if kinds.kind_of(c.project.get("task_type")) == "preference":  # judges of pairwise verdicts: their own drill-down
     _preference_judges(c, f, sn)
     st.stop()
+_view = kinds.view(c.project.get("task_type"), "annotators")  # a region kind's drill-down (KindSpec.views)
+if _view is not None:
+    _view(c)
+    st.stop()
 
 act = data.annotator_activity(c.engine, c.db, f)
 if act.empty:

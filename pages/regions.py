@@ -23,7 +23,7 @@ from analytics.kinds.multilabel import db as multilabel_db
 from analytics.kinds.spans import db as spans_db
 from analytics.metrics.results import NoData
 from ui.charts import forest, plotly_chart, weekly
-from ui.regions import box_figure, span_html
+from ui.regions import draw_worst_items
 from ui.common import ctx, empty_state, fmt_ci, fmt_num, md, page_header, table
 
 TTL = 3600  # backstop; ui.data.refresh_if_changed empties the cache when the data changes
@@ -270,33 +270,5 @@ else:
 st.subheader("Worst items of an annotator")
 people = sorted(rg["regions"]["annotator_id"].astype(str).unique())
 who = st.selectbox("annotator", people, key="regions_who")
-if kind == "boxes":
-    from analytics.kinds.boxes.quality import item_boxes, worst_items
-
-    worst = worst_items(rg["regions"], rg["gold"], who)
-else:
-    from analytics.kinds.spans.quality import worst_items
-
-    worst = worst_items(rg["regions"], rg["gold"], who)
-if worst.empty:
+if draw_worst_items(kind, rg["regions"], rg["gold"], rg["texts"], who) == 0:
     empty_state("No items with gold", f"{md(who)} has no item with gold in this scope.")
-for r in worst.itertuples(index=False):
-    caption = f"item {md(r.item_id)}: F1 against gold {fmt_num(r.f1)} ({int(r.n_annotated)} drawn, {int(r.n_gold)} gold)"
-    st.markdown(caption)
-    if kind == "boxes":
-        reg = rg["regions"]
-        one = reg[reg["item_id"].astype(str) == str(r.item_id)]
-        w, h = (float(one["image_width"].max()), float(one["image_height"].max())) if "image_width" in one else (np.nan,) * 2
-        parts = item_boxes(reg, rg["gold"], r.item_id, who)
-        if not np.isfinite(w) or not np.isfinite(h):
-            w, h = float((parts["x"] + parts["width"]).max()), float((parts["y"] + parts["height"]).max())
-        plotly_chart(box_figure(parts, w, h, f"{r.item_id}: gold dashed, {who} solid"), key=f"box_{r.item_id}")
-    else:
-        text = rg["texts"].set_index("item_id")["text"].get(r.item_id, "")
-        sp, gd = rg["regions"], rg["gold"]
-        ann = sp[(sp["item_id"] == r.item_id) & (sp["annotator_id"].astype(str) == who) & sp["label"].notna()]
-        st.markdown(f"<div class='lqa-span-text'>{span_html(str(text), ann, gd[(gd['item_id'] == r.item_id) & gd['label'].notna()])}</div>",
-                    unsafe_allow_html=True)
-if kind == "spans" and not worst.empty:
-    st.caption("highlighted: the annotator's spans, [label] at their end; underlined: gold spans, 'gold label' at "
-               "their end")

@@ -56,3 +56,41 @@ def span_html(text: str, ann: pd.DataFrame, gold: pd.DataFrame) -> str:
         seg += "".join(f"<sub>gold {esc(lab)}</sub>" for lab in g_ends["label"])
         out.append(seg)
     return "".join(out)
+
+
+def draw_worst_items(kind: str, regions: pd.DataFrame, gold: pd.DataFrame, texts, who: str, key: str = "") -> int:
+    """Draw ``who``'s worst items against the reference (the kinds' ``worst_items``): boxes on a blank canvas of
+    the image size (gold dashed), spans highlighted in the escaped text (gold underlined). Returns the count drawn.
+    Shared by the Regions page and the Annotators page of a region project."""
+    import numpy as np
+    import streamlit as st
+
+    from ui.charts import plotly_chart
+    from ui.fmt import fmt_num, md
+
+    if kind == "boxes":
+        from analytics.kinds.boxes.quality import item_boxes, worst_items
+    else:
+        from analytics.kinds.spans.quality import worst_items
+    worst = worst_items(regions, gold, who)
+    for r in worst.itertuples(index=False):
+        st.markdown(f"item {md(r.item_id)}: F1 against gold {fmt_num(r.f1)} ({int(r.n_annotated)} drawn, "
+                    f"{int(r.n_gold)} gold)")
+        if kind == "boxes":
+            one = regions[regions["item_id"].astype(str) == str(r.item_id)]
+            w, h = ((float(one["image_width"].max()), float(one["image_height"].max())) if "image_width" in one
+                    else (np.nan,) * 2)
+            parts = item_boxes(regions, gold, r.item_id, who)
+            if not np.isfinite(w) or not np.isfinite(h):
+                w, h = float((parts["x"] + parts["width"]).max()), float((parts["y"] + parts["height"]).max())
+            plotly_chart(box_figure(parts, w, h, f"{r.item_id}: gold dashed, {who} solid"), key=f"{key}box_{r.item_id}")
+        else:
+            text = texts.set_index("item_id")["text"].get(r.item_id, "")
+            ann = regions[(regions["item_id"] == r.item_id) & (regions["annotator_id"].astype(str) == who)
+                          & regions["label"].notna()]
+            g = gold[(gold["item_id"] == r.item_id) & gold["label"].notna()]
+            st.markdown(f"<div class='lqa-span-text'>{span_html(str(text), ann, g)}</div>", unsafe_allow_html=True)
+    if kind == "spans" and len(worst):
+        st.caption("highlighted: the annotator's spans, [label] at their end; underlined: gold spans, 'gold label' at "
+                   "their end")
+    return len(worst)

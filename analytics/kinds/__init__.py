@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from analytics.kinds.spec import KindSpec, PageSpec, resolve
 
-__all__ = ["KindSpec", "PageSpec", "resolve", "all_kinds", "get", "kind_of", "commands", "pages", "DEFAULT_KIND"]
+__all__ = ["KindSpec", "PageSpec", "resolve", "all_kinds", "get", "kind_of", "commands", "pages", "view", "DEFAULT_KIND"]
 
 DEFAULT_KIND = "classification"
 
@@ -75,3 +75,10 @@ def kind_of(task_type) -> str:
 def pages() -> list[tuple[KindSpec, PageSpec]]:
     """Every dashboard page, in kind order then declaration order."""
     return [(k, p) for k in all_kinds() for p in k.pages]
+
+
+def view(task_type, page: str):
+    """The function that draws shared dashboard page ``page`` for a project of ``task_type`` (the kind's
+    ``views``), or None: the page draws its classification body. An unregistered task type has no view."""
+    name = kind_of(task_type)
+    return next((k.view(page) for k in all_kinds() if k.name == name), None)

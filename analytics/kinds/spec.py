@@ -38,6 +38,11 @@ Fields (every one optional except ``name`` and ``title``):
     projects stay identical whatever kinds are registered.
 ``pages``
     Dashboard pages: :class:`PageSpec` with a file relative to the dashboard root (``pages/<kind>/x.py``).
+``views``
+    Shared dashboard page key (``agreement``, ``accuracy``, ``annotators``) -> ``"module:function"`` that draws
+    that page's body for a project of this kind, called as ``fn(ctx)`` with the page's :class:`ui.context.Ctx`
+    after its header; the shared page then stops (its classification body would find no annotations). A page
+    with no view for the kind draws its classification body.
 """
 from __future__ import annotations
 
@@ -73,11 +78,13 @@ class KindSpec:
     rules: str | None = None
     demo: str | None = None
     pages: tuple[PageSpec, ...] = ()
+    views: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or self.name != self.name.lower():
             raise ValueError(f"kind name must be a lower-case identifier, got {self.name!r}")
-        for ref in (self.validate, self.rules, self.demo, *self.readers.values(), *self.metrics.values()):
+        for ref in (self.validate, self.rules, self.demo, *self.readers.values(), *self.metrics.values(),
+                    *self.views.values()):
             if ref is not None and ":" not in ref:
                 raise ValueError(f"kind {self.name}: {ref!r} is not a 'module:attr' reference")
 
@@ -93,6 +100,11 @@ class KindSpec:
         if name not in self.metrics:
             raise KeyError(f"kind {self.name} has no metric {name!r}; known: {', '.join(sorted(self.metrics))}")
         return resolve(self.metrics[name])
+
+    def view(self, page: str):
+        """The function drawing shared page ``page`` for this kind (:attr:`views`), or None."""
+        ref = self.views.get(page)
+        return resolve(ref) if ref else None
 
     def reader(self, fmt: str):
         if fmt not in self.readers:

@@ -43,6 +43,9 @@ KIND = KindSpec(
         "csv": _M + "readers:read_box_file",
         "gold_csv": _M + "readers:read_gold_box_file",
     },
+    # the shared Agreement, Stratified accuracy and Annotators pages of a project of this kind (ui/region_views.py)
+    views={"agreement": "ui.region_views:agreement", "accuracy": "ui.region_views:accuracy",
+           "annotators": "ui.region_views:annotators"},
     metrics={
         "agreement": _M + "agreement:box_agreement",
         "agreement_json": _M + "agreement:box_agreement_json",

@@ -33,6 +33,9 @@ KIND = KindSpec(
         "csv": _M + "readers:read_multilabel_file",
         "gold_csv": _M + "readers:read_gold_set_file",
     },
+    # the shared Agreement, Stratified accuracy and Annotators pages of a project of this kind (ui/region_views.py)
+    views={"agreement": "ui.region_views:agreement", "accuracy": "ui.region_views:accuracy",
+           "annotators": "ui.region_views:annotators"},
     metrics={
         "agreement_json": _M + "agreement:multilabel_agreement_json",
         "accuracy": _M + "accuracy:multilabel_accuracy",

@@ -49,6 +49,9 @@ KIND = KindSpec(
     # says why it is empty for any other); declared here once, as ui.common.PAGES keys are unique
     pages=(PageSpec("regions", "pages/regions.py", "Regions & label sets", ":material/select_all:", "regions"),),
     demo=_M + "demo:write_demo",  # the newswire project of labelqa demo (planted truths in its docstring)
+    # the shared Agreement, Stratified accuracy and Annotators pages of a project of this kind (ui/region_views.py)
+    views={"agreement": "ui.region_views:agreement", "accuracy": "ui.region_views:accuracy",
+           "annotators": "ui.region_views:annotators"},
     metrics={
         "agreement": _M + "agreement:span_agreement",
         "agreement_json": _M + "agreement:span_agreement_json",
