@@ -58,7 +58,8 @@ def _accuracy(_engine, db: str, kind: str, filters) -> dict:
         out["bias"] = localisation_bias(on, ref, by=("annotator_id",))
         items = fr["items"]
         few = sorted((items[a].nunique(), a) for a in items.columns if a != "item_id" and items[a].nunique() <= 4)[:1]
-        by = (*(["team"] if "team" in regions.columns else []), *[a for _, a in few], "size")
+        by = (*(["team"] if "team" in regions.columns and regions["team"].notna().any() else []),
+              *[a for _, a in few], "size")
         out["miss"] = miss_rates(on, ref, by=by, items=items)
     elif kind == "spans":
         out["miss"] = rp.span_miss_rates(regions, ref, fr["items"])

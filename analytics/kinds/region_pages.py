@@ -189,7 +189,8 @@ def span_miss_rates(spans: pd.DataFrame, ref: pd.DataFrame, items: pd.DataFrame)
 
     attrs = sorted((items[a].nunique(), a) for a in items.columns if a != "item_id" and items[a].nunique() <= 6)
     sp = on_reference("spans", spans, ref).assign(item_id=lambda d: d["item_id"].astype(str))
-    team = sp.drop_duplicates("annotator_id").set_index("annotator_id")["team"] if "team" in sp.columns else None
+    team = (sp.drop_duplicates("annotator_id").set_index("annotator_id")["team"]
+            if "team" in sp.columns and sp["team"].notna().any() else None)
     parts = []
     if attrs:
         attr = attrs[0][1]
@@ -203,7 +204,7 @@ def span_miss_rates(spans: pd.DataFrame, ref: pd.DataFrame, items: pd.DataFrame)
         e = span_errors(part, ref, by=("annotator_id",))
         e = e[e["n_gold"].fillna(0) > 0]
         e = e.assign(missed=np.rint(e["miss_rate"] * e["n_gold"]),
-                     team=e["annotator_id"].map(team) if team is not None else "")
+                     team=e["annotator_id"].map(team) if team is not None else "all annotators")
         g = e.groupby("team", dropna=False)[["missed", "n_gold"]].sum().reset_index()
         parts.append(g.assign(**({attr: v} if attr else {})))
     if not parts:
