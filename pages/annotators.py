@@ -24,118 +24,11 @@ from ui.common import (
 from ui.figfix import monday_ticks, split_bands
 from ui.words import column_config
 
-# ------------------------------------------------------------------- a preference project's judges (issue 12)
-@st.cache_data(ttl=data.TTL, show_spinner="Profiling each judge: biases, agreement, drift...")
-def _judge_profiles(_engine, db: str, project_id: str, flt: dict, weeks: int, alpha: float, sn: int):
-    from analytics.kinds.preference.judge_profile import judge_profiles, judge_weekly
-    from analytics.kinds.preference import db as pdb
-
-    rows = pdb.scope_rows_from_db(_engine, project_id, **flt)
-    pairs, gold = pdb.pairs_from_db(_engine, project_id), pdb.gold_from_db(_engine, project_id)
-    if rows.empty:
-        return pd.DataFrame(), {}
-    prof = judge_profiles(rows, pairs, gold, baseline_weeks=weeks, alpha_drift=alpha, small_n=sn)
-    return prof, {j: judge_weekly(rows, gold, j) for j in prof["annotator_id"]}
-
-
-def _preference_judges(c, f, sn: int) -> None:
-    """Each judge's position and length bias, agreement with the others' majority and with gold, ties and drift
-    (analytics.kinds.preference.judge_profile); a chosen judge's weekly agreement."""
-    from analytics.kinds.preference.judge_profile import MEASURES
-    from ui.charts import weekly
-
-    prof, weeks = _judge_profiles(c.engine, c.db, f.project_id, {"date_from": f.date_from, "date_to": f.date_to,
-                                  "team": f.team}, int(c.thresholds.setting("drift_baseline_weeks", c.project_id)),
-                                  float(c.thresholds.drift_alpha(c.project_id)), sn)
-    if prof.empty:
-        filters_empty_state("No judgments match these filters", "The judges' table lists the judges of the "
-                            "filtered pairwise verdicts. Widen the dates or clear the team filter.")
-        return
-
-    def share(r, m, pct=True):
-        n = int(getattr(r, f"{m}_n"))
-        if n == 0:
-            return "–"
-        v, lo, hi = getattr(r, m), getattr(r, f"{m}_ci_low"), getattr(r, f"{m}_ci_high")
-        return f"{fmt_pct(v)} ({fmt_ci(lo, hi, pct=True)}; n={n:,}{', small n' if n < sn else ''})"
-
-    def drift(r, a):
-        p = getattr(r, f"drift_{a}_p")
-        if p != p:
-            return f"not tested ({getattr(r, f'drift_{a}_reason')})"
-        base = (f"{fmt_pct(getattr(r, f'drift_{a}_baseline'))} -> {fmt_pct(getattr(r, f'drift_{a}_recent'))}, "
-                f"p={p:.2g}")
-        return (f"DRIFT from {fmt_date(getattr(r, f'drift_{a}_start'))}: {base}" if getattr(r, f"drift_{a}")
-                else base)
-
-    order = prof.assign(_k=[0 if fl else 1 for fl in prof["flags"]]).sort_values(["_k", "annotator_id"]).index
-    rows = []
-    for r in prof.loc[order].itertuples(index=False):
-        rows.append({
-            "judge": r.annotator_id, "team": "model judge" if r.model else (r.team or "–"),
-            "status": status_mark("red" if r.flags else ("grey" if r.small else "green"),
-                                  ", ".join(r.flags) or ("small n: " + ", ".join(r.small) if r.small else "no flag")),
-            "verdicts": int(r.verdicts),
-            "chose first-shown": share(r, "first"), "position p (Holm)": f"{r.first_p_holm:.2g}",
-            "chose longer": share(r, "longer"), "length p (Holm)": f"{r.longer_p_holm:.2g}",
-            "length slope": (f"{r.length_slope:+.2f} (95% CI {r.length_slope_ci_low:+.2f} to "
-                             f"{r.length_slope_ci_high:+.2f})"
-                             if r.length_slope == r.length_slope else "–"),
-            "with others' majority": share(r, "majority"), "with gold": share(r, "gold"), "ties": share(r, "tie"),
-            "drift vs gold": drift(r, "gold"), "drift vs peers": drift(r, "peers")})
-    st.subheader("Judges")
-    n_flag = int(sum(bool(x) for x in prof["flags"]))
-    st.caption(f"{len(prof)} judges of this preference project, flagged ones first ({n_flag} flagged). Shares: 95% "
-               "Wilson intervals with n. Position: non-tie verdicts with a position that chose the response shown "
-               "first; length: non-tie verdicts on pairs of different lengths that chose the longer one (exact "
-               "binomial test against 50%, Holm over the judges; flagged at p < 0.05); length slope: logistic slope "
-               "of the choice on log(len_a / len_b). Others' majority: the judge's non-tie verdicts where the other "
-               "human judges of the pair and dimension have a non-tie majority. Drift: the last weeks against the "
-               f"judge's first weeks (one-sided test, CUSUM start). 'small n': fewer than {sn}.")
-    table(pd.DataFrame(rows), "preference_judge_profiles", "pj_table", status_cols=["status"],
-          height=rows_height(min(len(rows), 30)))
-    st.divider()
-    ids = [str(x) for x in prof.loc[order, "annotator_id"]]
-    flagged = dict(zip(prof["annotator_id"], prof["flags"]))
-    who = url_selectbox("Judge", [None, *ids], "annotator", default=None,
-                        format_func=lambda a: "— choose a judge —" if a is None else
-                        a + (f"  (flagged: {', '.join(flagged[a])})" if flagged.get(a) else ""))
-    if who is None:
-        st.info("Choose a judge above (flagged ones first) to see the detail.", icon=":material/person_search:")
-        return
-    r = next(prof[prof["annotator_id"] == who].itertuples(index=False))
-    st.header(who)
-    st.caption(f"{'model judge' if r.model else 'team ' + md(r.team or '–')} · {int(r.verdicts):,} verdicts on "
-               f"{int(r.pairs):,} pairs" + (f" · flags: {md(', '.join(r.flags))}" if r.flags else ""))
-    cols = st.columns(len(MEASURES))
-    for col, (m, label) in zip(cols, MEASURES.items()):
-        n = int(getattr(r, f"{m}_n"))
-        with col.container(border=True):
-            st.metric(label, fmt_pct(getattr(r, m)) if n else "–", border=False)
-            st.caption(f"{fmt_ci(getattr(r, f'{m}_ci_low'), getattr(r, f'{m}_ci_high'), pct=True)}; n={n:,}"
-                       + (f" (small: < {sn})" if 0 < n < sn else "")
-                       + (f"; p={getattr(r, f'{m}_p'):.2g}, Holm {getattr(r, f'{m}_p_holm'):.2g}"
-                          if m in ("first", "longer") and n else ""))
-    wk = weeks.get(who, pd.DataFrame())
-    if wk is None or wk.empty:
-        empty_state("No weekly series", "The trend needs dated verdicts on gold pairs or on pairs with other judges.")
-    else:
-        wk = wk.assign(small=wk["n"] < sn, against=wk["against"].map({"gold": "vs gold", "peers": "vs peers"}))
-        plotly_chart(weekly(wk, "week", "value", f"{who}: weekly agreement with gold and with peers (hollow: n < {sn})",
-                            "agreement", lo="ci_low", hi="ci_high", group="against", n="n", pct=True, small="small"),
-                     key="pj_weekly")
-        for a in ("gold", "peers"):
-            (st.error if getattr(r, f"drift_{a}") else st.caption)(f"Drift vs {a}: {drift(r, a)}.")
-
-
 c = ctx()
 f = c.filters
 sn = small_n(c)
 page_header("Annotators", "Who labels how well and how fast. Choose an annotator (or open a link with "
             "?annotator=...) for the detail: trend, confusions, classes and disagreements to review.")
-if kinds.kind_of(c.project.get("task_type")) == "preference":  # judges of pairwise verdicts: their own drill-down
-    _preference_judges(c, f, sn)
-    st.stop()
 _view = kinds.view(c.project.get("task_type"), "annotators")  # a region kind's drill-down (KindSpec.views)
 if _view is not None:
     _view(c)

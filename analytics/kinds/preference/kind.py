@@ -55,6 +55,8 @@ KIND = KindSpec(
         "report": _M + "report:preference_report",
     },
     commands={"preference": _M + "cli"},
+    # the shared Annotators page of a preference project: each judge's biases, agreement and drift
+    views={"annotators": "ui.preference_views:annotators"},
     rules=_M + "rules:evaluate",
     demo=_M + "demo:write_demo",  # labelqa demo: project assistant_prefs with six planted truths  # position / length bias, tie rate, agreement, cycles judged per dimension
     # one page; it draws for projects of task_type 'preference' and says why it is empty for any other
