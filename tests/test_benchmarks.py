@@ -156,3 +156,40 @@ def test_synthetic_input_shape_and_determinism():
     assert sorted(pair["annotator_id"].unique()) == ["ann_A", "ann_B"] and len(pair) == 400
     with pytest.raises(ValueError, match="unknown input kind"):
         make_frame("triple", 10)
+
+
+def test_results_quick_writes_every_section(tmp_path, demo_url):
+    """``benchmarks/results.py --quick`` (what ``make bench`` writes to benchmarks/RESULTS.md, at a tiny size) on the
+    session's demo database: the report has every section with measured rows, and no answer differs (peers vs ours,
+    the issue's path variants vs today's query). Chromium and Spark are left out here: each adds minutes, and
+    tests/test_browser.py and tests/test_spark.py run them; their sections must still say they were not run."""
+    from conftest import TEST_DEMO_ANNOTATIONS
+
+    n = TEST_DEMO_ANNOTATIONS
+    out = tmp_path / "RESULTS.md"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "results.py"), "--quick", "--sizes", str(n), "--db",
+         f"{n}={demo_url.removeprefix('duckdb:///')}", "--skip", "chromium", "spark", "--out", str(out),
+         "--workdir", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=900, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    md = out.read_text()
+    for heading in ("## Machine", "## Targets and measurements", f"## Pages at {n:,} annotations", "## CLI",
+                    "## Ingest", "## Peers (benchmarks/run.py, same run)", "## Spark local[2] vs DuckDB",
+                    f"## Profile at {n:,} annotations", "EXPLAIN ANALYZE", "### The issue's paths", "## Gap and plan"):
+        assert heading in md, heading
+    assert "ANSWER DIFFERS" not in md and "Sections that failed" not in md
+    assert "Load average" in md and "cores" in md
+    assert "Not run (skipped with `--skip spark`)" in md
+    raw = json.loads(out.with_suffix(".json").read_text())
+    server = raw["sections"][f"server@{n}"]["value"]
+    assert [r["page"] for r in server["pages"]] == ["overview", "agreement"]
+    for r in server["pages"]:
+        assert r["cold_s"] > 0 and r["warm_s"] > 0 and r["n_queries"] > 0 and r["charts"] > 0 and not r["problems"]
+    assert server["micro"]["same_counts"] is True
+    cli = raw["sections"][f"cli@{n}"]["value"]
+    assert cli["gate_ok"] and cli["report_ok"]
+    ingest = raw["sections"]["ingest"]["value"]
+    assert ingest["parquet"]["rows_per_s"] > 0 and ingest["csv"]["rows_per_s"] > 0
+    assert raw["sections"]["peers"]["value"]["all_answers_identical"] is True
