@@ -29,7 +29,7 @@ __all__ = ["BY_CHOICES", "agreement_from_db", "group_counts_from_db", "tie_rate_
            "bradley_terry_from_db",
            "summary_from_db", "scope_rows_from_db", "pairs_from_db", "gold_from_db",
            "task_type_from_db", "preference_projects_from_db", "length_units_from_db", "length_slope_from_db",
-           "length_controlled_from_db"]
+           "length_controlled_from_db", "swap_units_from_db", "swap_consistency_from_db"]
 
 BY_CHOICES = (None, "dimension", "annotator", "week", "category")
 
@@ -141,6 +141,27 @@ def length_controlled_from_db(engine, project_id: str, by: str | None = None, un
 
     u = units if units is not None else length_units_from_db(engine, project_id, by, **filters)
     return length_controlled_from_units(u)
+
+
+def swap_units_from_db(engine, project_id: str, by: str | None = None, dimension: str | None = None,
+                       date_from=None, date_to=None, team=None, batch_id=None) -> pd.DataFrame:
+    """``sql/preference_swap_units.sql``: ``[group,] annotator_id, v_a, v_b, units`` (the frame of
+    :func:`analytics.kinds.preference.swap.swap_unit_counts`; NULL groups dropped)."""
+    df = query_df(engine, "preference_swap_units",
+                  **_params(project_id, by, dimension, date_from, date_to, team, batch_id))
+    df["units"] = df["units"].astype(np.int64)
+    if by is None:
+        return df.drop(columns="grp").reset_index(drop=True)
+    return df[df["grp"].notna()].rename(columns={"grp": "group"}).reset_index(drop=True)
+
+
+def swap_consistency_from_db(engine, project_id: str, by: str | None = None, groups=None, alpha: float = 0.05,
+                             **filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Swap consistency ``(overall, judges)`` per group (:func:`analytics.kinds.preference.swap.swap_from_counts`;
+    ``groups``: the groups to report, those without repeated units get ``n = 0`` and a reason)."""
+    from analytics.kinds.preference.swap import swap_from_counts
+
+    return swap_from_counts(swap_units_from_db(engine, project_id, by, **filters), groups, alpha)
 
 
 def object_votes_from_db(engine, project_id: str, by: str | None = None, dimension: str | None = None,

@@ -11,6 +11,8 @@ shows each judge's biases and drift"). One row per judge (human or model), every
   whose *other human* judges have a non-tie majority (more ``a`` than ``b`` among them), the share on the
   majority's side (model judges are nobody's peers, as in :mod:`.judges`);
 * ``gold``: agreement with gold where known: share of its verdicts on gold units equal to the gold verdict;
+* ``flip``: swap consistency (:mod:`.swap`): among the (pair, dimension) units the judge saw in both orders, the
+  share whose verdict reversed (a <-> b; changes to or from tie are not flips), ``flip_n`` = such units;
 * drift against gold and against peers: :func:`.judges.judge_drift` (the classification drift test).
 
 ``flags`` names what a test found (position bias, length bias, drift vs gold / peers, Holm p < ``alpha``) and
@@ -30,7 +32,7 @@ from analytics.metrics.results import wilson_interval
 __all__ = ["MEASURES", "judge_profiles", "judge_weekly"]
 
 MEASURES = {"tie": "ties", "first": "chose first-shown", "longer": "chose longer", "majority": "with others' majority",
-            "gold": "with gold"}
+            "gold": "with gold", "flip": "flipped when swapped"}
 
 
 def _share(f: pd.DataFrame, name: str, k: np.ndarray, n: np.ndarray, p_value: bool = False) -> None:
@@ -109,6 +111,7 @@ def judge_profiles(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None, g
         _share(f, "gold", count(on_gold & (j["choice"].to_numpy() == gv)), count(on_gold))
     else:
         _share(f, "gold", np.zeros(m), np.zeros(m))
+    _flips(f, j)
     _slopes(f, j, pairs)
     _drift(f, j, gold, baseline_weeks, alpha_drift, models)
     flags, small = [], []
@@ -119,6 +122,17 @@ def judge_profiles(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None, g
         small.append([MEASURES[k] for k in MEASURES if 0 < getattr(r, f"{k}_n") < small_n])
     f["flags"], f["small"] = flags, small
     return f
+
+
+def _flips(f: pd.DataFrame, j: pd.DataFrame) -> None:
+    k = n = np.zeros(len(f))
+    if "shown_first" in j.columns:
+        from analytics.kinds.preference.swap import swap_from_counts, swap_unit_counts
+
+        jd = swap_from_counts(swap_unit_counts(j))[1].set_index("annotator_id")
+        k = jd["flips"].reindex(f["annotator_id"]).fillna(0).to_numpy(float)
+        n = jd["n"].reindex(f["annotator_id"]).fillna(0).to_numpy(float)
+    _share(f, "flip", k, n)
 
 
 def _slopes(f: pd.DataFrame, j: pd.DataFrame, pairs: pd.DataFrame | None) -> None:

@@ -3,7 +3,10 @@
 Per group: ``n_pairs, n_judgments, tie_rate, agreement{percent_with_ties, percent_without_ties, fleiss_kappa,
 krippendorff_alpha}, position_bias, length_bias, transitivity, bradley_terry``; with ``by`` a list of these, each
 with its ``group``. ``by='week'`` groups by the ISO week (Monday) of ``created_at``; ``by='category'`` by the
-pairs' category. Sections that need an absent column are ``null``. ``length_bias.logistic_slope`` is the slope of
+pairs' category. Sections that need an absent column are ``null``. ``swap_consistency`` (:mod:`.swap`): where a
+judge saw a pair in both orders, the flip rate, the change rate and the flips' share following the first position,
+per group and per judge; ``null`` when no judgment has a position, ``n = 0`` with ``reason`` when positions are
+given but no judge saw a pair in both orders. ``length_bias.logistic_slope`` is the slope of
 the choice on the log length ratio (:mod:`.length_control`: ``value, ci_low, ci_high, p_value, n`` verdicts,
 ``reason`` when it cannot be fitted).
 """
@@ -21,6 +24,7 @@ from analytics.kinds.preference.consistency import bradley_terry, transitivity
 from analytics.kinds.preference.length_control import length_slope, length_slope_from_units
 from analytics.kinds.preference.shapes import _CHECKED, check_judgments, check_pairs
 from analytics.kinds.preference.signal import tie_rate
+from analytics.kinds.preference.swap import swap_consistency, swap_doc
 
 __all__ = ["BY_CHOICES", "preference_report", "preference_report_from_db"]
 
@@ -97,6 +101,7 @@ def preference_report(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None
     pos = position_bias(j, by=gb) if "shown_first" in j.columns and j["shown_first"].notna().any() else None
     ln = length_bias(j, pairs, by=gb) if pairs is not None and ("len_a" in pairs or "text_a" in pairs) else None
     sl = length_slope(j, pairs, by=gb) if ln is not None else None
+    sw = swap_consistency(j, by=gcol) if pos is not None else None
     has_obj = "response_a" in j.columns and j["response_a"].notna().any()
     tr = transitivity(j, by=gb) if has_obj else None
     bt = bradley_terry(j, by=gb, n_boot=min(n_boot, 200), seed=seed) if has_obj else None
@@ -125,6 +130,7 @@ def preference_report(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None
             doc["length_bias"] = {"share_longer": _num(r["share"]), "ci_low": _num(r["ci_low"]),
                                   "ci_high": _num(r["ci_high"]), "n": _num(r["n"]), "p_value": _num(r["p_value"]),
                                   "logistic_slope": _slope(sl, g if gcol else None)}
+        doc["swap_consistency"] = None if sw is None else swap_doc(*sw, group=g)
         doc["transitivity"] = None
         if tr is not None and len(pick(tr, g)):
             r = pick(tr, g).iloc[0]
@@ -157,6 +163,9 @@ def preference_report_from_db(engine, project_id: str, by: str | None = None, n_
     has_pos = int(counts["pos_n"].sum()) > 0
     has_len = int(counts["len_n"].sum()) > 0
     has_obj = not s["bradley_terry"].empty
+    sw = pdb.swap_consistency_from_db(engine, project_id, by, groups=counts["group"].tolist() if by else None,
+                                      **filters)
+    has_swap = has_pos or int(sw[0]["n"].sum()) > 0
 
     def pick(frame, g):
         return frame if by is None else frame[frame["group"] == g]
@@ -182,6 +191,7 @@ def preference_report_from_db(engine, project_id: str, by: str | None = None, n_
             doc["length_bias"] = {"share_longer": _num(r["share"]), "ci_low": _num(r["ci_low"]),
                                   "ci_high": _num(r["ci_high"]), "n": _num(r["n"]), "p_value": _num(r["p_value"]),
                                   "logistic_slope": _slope(sl, g)}
+        doc["swap_consistency"] = swap_doc(*sw, group=g) if has_swap else None
         doc["transitivity"] = None
         tr = pick(s["transitivity"], g)
         if has_obj and len(tr):
