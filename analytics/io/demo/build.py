@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import math
-import queue
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -45,12 +43,9 @@ def build_demo(url: str, annotations: int = DEFAULT_ANNOTATIONS, seed: int = 42,
             sink = _PgSink(engine)
         else:
             sink = _GenericSink(engine)
-        writer = _WriterThread(sink)
         try:
-            _generate(writer, annotations, seed, progress)
-            writer.drain()
+            _generate(sink, annotations, seed, progress)
         except BaseException:
-            writer.stop()
             sink.abort()
             raise
         sink.commit()
@@ -62,51 +57,6 @@ def build_demo(url: str, annotations: int = DEFAULT_ANNOTATIONS, seed: int = 42,
     progress(f"demo: done in {time.perf_counter() - t0:.1f} s: "
              + ", ".join(f"{t}={n:,}" for t, n in counts.items()))
     return counts
-
-
-class _WriterThread:
-    """The sink's writes on one writer thread, in the order they were made (so every table gets the same rows in
-    the same order as a direct write), while the caller generates the next tables: generation (numpy, Arrow) and
-    the database's insert (DuckDB, psycopg: both release the GIL) overlap throughout the build, not only inside the
-    chunk loop. At most ``depth`` tables wait; an error of a write is raised at the next ``write`` or ``drain``."""
-
-    def __init__(self, sink: Any, depth: int = 3):
-        self.sink = sink
-        self.queue: queue.Queue = queue.Queue(maxsize=depth)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="labelqa-demo-writer", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            job = self.queue.get()
-            if job is None:
-                return
-            if self.error is None:
-                try:
-                    self.sink.write(*job)
-                except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
-                    self.error = exc
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            raise self.error
-
-    def write(self, name: str, tbl: pa.Table) -> None:
-        self._raise()
-        self.queue.put((name, tbl))
-
-    def drain(self) -> None:
-        """Wait for every queued write; raise the first write error."""
-        self.queue.put(None)
-        self.thread.join()
-        self._raise()
-
-    def stop(self) -> None:
-        if self.thread.is_alive():
-            self.error = self.error or RuntimeError("demo build stopped")
-            self.queue.put(None)
-            self.thread.join()
 
 
 def _generate(sink: Any, n_annotations: int, seed: int, progress: Callable[[str], None]) -> None:
