@@ -12,6 +12,7 @@ from analytics import kinds
 from analytics.kinds import region_pages as rp
 from analytics.metrics.results import NoData
 from ui.charts import forest, heatmap, plotly_chart, weekly
+from ui.figfix import split_bands
 from ui.common import empty_state, fmt_ci, fmt_num, md, table, url_selectbox
 
 TTL = 3600  # backstop; ui.data.refresh_if_changed empties the cache when the data changes
@@ -74,6 +75,12 @@ def _est(v, lo, hi, n=None) -> str:
     return f"{fmt_num(v)} ({fmt_ci(lo, hi)}" + (f"; n={int(n):,})" if n is not None and n == n else ")")
 
 
+def _floor(*vals) -> float:
+    """The y axis start: the lowest point or interval bound rounded down to 0.1 (alpha may be below 0)."""
+    v = [float(x) for x in vals if x is not None and x == x]
+    return float(np.floor(10 * min(v)) / 10) if v else 0.0
+
+
 def _scope_or_stop(c, kind: str) -> dict:
     fr = _frames(c.engine, c.db, kind, c.filters)
     if fr["regions"]["label"].notna().sum() == 0 and kind != "multilabel" or fr["regions"].empty:
@@ -102,9 +109,14 @@ def agreement(c) -> None:
         every = "MASI alpha of the sets" if kind == "multilabel" else "all labels"
         wk = wk.assign(shown=wk["label"].replace("", every), week=pd.to_datetime(wk["week"]))
         name = "alpha (MASI; per label: binary alpha)" if kind == "multilabel" else "mean pairwise F1"
-        plotly_chart(weekly(wk, "week", "mean", f"{name[:1].upper() + name[1:]} per week (95% interval band)", name,
-                            lo="ci_low", hi="ci_high", group="shown", n="n_items",
-                            y_range=(min(0.0, float(np.nan_to_num(wk["ci_low"].min(skipna=True)))), 1)), key="rk_weekly")
+        fig = weekly(wk, "week", "mean", f"{name[:1].upper() + name[1:]} per week (band: 95% interval of "
+                     f"{every})", name, lo="ci_low", hi="ci_high", group="shown", n="n_items",
+                     y_range=(_floor(wk["ci_low"].min(skipna=True), wk["mean"].min(skipna=True)), 1.0))
+        # one band (the overall figure's): six overlapping bands hide the lines; each label's interval is in its
+        # hover and in the table below
+        fig.data = [t for t in fig.data if getattr(t, "fill", None) != "toself" or t.name == f"{every} 95% CI"]
+        fig.update_traces(mode="lines", selector=dict(fill="toself"))
+        plotly_chart(split_bands(fig), key="rk_weekly")
         shown = pd.DataFrame({"week": wk["week"].dt.strftime("%Y-%m-%d"), "label": wk["shown"],
                               name: [_est(v, a, b) for v, a, b in zip(wk["mean"], wk["ci_low"], wk["ci_high"])],
                               "items with 2+ annotators": wk["n_items"].astype("Int64"),
@@ -124,7 +136,7 @@ def agreement(c) -> None:
         index=ids, columns=ids)
     z = "MASI alpha" if kind == "multilabel" else "pairwise F1"
     fig = heatmap(wide, f"{z} for every annotator pair (hover: shared items)", "annotator", "annotator", z,
-                  zmin=0, zmax=1, pct=False, colorscale="RdYlGn", hover_extra=nwide, hover_extra_name="shared items")
+                  zmin=min(_floor(pr["value"].min()), 0.9), zmax=1, pct=False, colorscale="RdYlGn", hover_extra=nwide, hover_extra_name="shared items")
     fig.update_layout(height=max(420, min(1000, 160 + 26 * len(ids))))
     plotly_chart(fig, key="rk_pairs")
     pt = pr.sort_values("value")
@@ -182,11 +194,14 @@ def accuracy(c) -> None:
                         f"F1 per class vs reference ({'IoU >= 0.5 same-label matches' if kind == 'boxes' else 'exact spans'}"
                         "; bootstrap 95% CI over items; size = reference regions)", "F1 (%)"), key="rk_class")
     table(pd.DataFrame({"label": pc["label"], "F1": [_est(*x) for x in zip(pc["f1"], pc["f1_ci_low"], pc["f1_ci_high"])],
-                        "precision": [fmt_num(v) for v in pc["precision"]], "recall": [fmt_num(v) for v in pc["recall"]],
+                        "precision": [_est(*x) for x in zip(pc["precision"], pc["precision_ci_low"],
+                                                            pc["precision_ci_high"])],
+                        "recall": [_est(*x) for x in zip(pc["recall"], pc["recall_ci_low"], pc["recall_ci_high"])],
                         "annotated": pc["n_annotated"], "reference": pc["n_gold"], "items": pc["n_items"]}),
           f"{kind}_f1_per_class", "rk_class_table",
           caption="F1 = (TP annotated + TP reference) / (annotated + reference regions), pooled over the annotators "
-                  "of each item with a reference; precision = TP / annotated, recall = TP / reference")
+                  "of each item with a reference (bootstrap 95% CI over item buckets); precision = TP / annotated, recall = TP / reference (Wilson "
+                  "95% CI; n = annotated, reference)")
     if kind == "boxes":
         st.subheader("Localisation bias per annotator")
         lb = acc["bias"].assign(pct=lambda d: np.exp(d["log_area_ratio"]) - 1,
@@ -268,11 +283,12 @@ def annotators(c) -> None:
                      np.exp(r["log_area_ratio_ci_high"]) - 1, f"n={int(r['n_matched']) if r['n_matched'] == r['n_matched'] else 0:,} matched boxes"))
     else:
         figs.append(("token F1 vs reference", r["f1_token"], r["f1_token_ci_low"], r["f1_token_ci_high"],
-                     "labelled tokens"))
-    for col, (label, v, lo, hi, n) in zip(cols, figs):
+                     f"n={int(r['n_annotated_token']):,} annotated, {int(r['n_gold_token']):,} reference labelled tokens"))
+    for k, (col, (label, v, lo, hi, n)) in enumerate(zip(cols, figs)):
+        pct = kind == "boxes" and k == 1  # the area ratio - 1, as a signed percentage
         with col.container(border=True):
-            st.metric(label, fmt_num(v), border=False)
-            st.caption(f"{fmt_ci(lo, hi)}; {n}")
+            st.metric(label, f"{v:+.1%}" if pct and v == v else fmt_num(v), border=False)
+            st.caption((f"95% CI {lo:+.1%} to {hi:+.1%}" if pct and lo == lo else fmt_ci(lo, hi)) + f"; {n}")
     st.subheader("Worst items against the reference")
     from ui.regions import draw_worst_items
 

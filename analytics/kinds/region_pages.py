@@ -144,10 +144,21 @@ def per_class(kind: str, regions: pd.DataFrame, ref: pd.DataFrame, n_boot: int =
     if kind == "boxes":
         from analytics.kinds.boxes.quality import f1_vs_gold
 
-        return f1_vs_gold(on_reference(kind, regions, ref), ref, by=("label",), n_boot=n_boot)
-    from analytics.kinds.spans.quality import f1_vs_gold
+        d = f1_vs_gold(on_reference(kind, regions, ref), ref, by=("label",), n_boot=n_boot)
+    else:
+        from analytics.kinds.spans.quality import f1_vs_gold
 
-    return f1_vs_gold(on_reference(kind, regions, ref), ref, "instance", by=("label",), n_boot=n_boot)
+        d = f1_vs_gold(on_reference(kind, regions, ref), ref, "instance", by=("label",), n_boot=n_boot)
+    return _wilson(_wilson(d, "precision", "n_annotated"), "recall", "n_gold")
+
+
+def _wilson(d: pd.DataFrame, rate: str, n: str) -> pd.DataFrame:
+    """``<rate>_ci_low/_ci_high``: the Wilson 95% interval of ``rate`` over ``n`` (its successes recovered)."""
+    from analytics.metrics.results import wilson_interval
+
+    den = d[n].to_numpy(float)
+    lo, hi = wilson_interval(np.rint(d[rate].fillna(0).to_numpy(float) * den), den)
+    return d.assign(**{f"{rate}_ci_low": lo, f"{rate}_ci_high": hi})
 
 
 def per_annotator(kind: str, regions: pd.DataFrame, ref: pd.DataFrame, texts=None, n_boot: int = N_BOOT) -> pd.DataFrame:
@@ -172,8 +183,10 @@ def per_annotator(kind: str, regions: pd.DataFrame, ref: pd.DataFrame, texts=Non
 
     inst = f1_vs_gold(r, ref, "instance", by=("annotator_id",), n_boot=n_boot)
     tok = f1_vs_gold(r, ref, "token", texts=texts, by=("annotator_id",), n_boot=n_boot)
-    tok = tok.rename(columns={"f1": "f1_token", "f1_ci_low": "f1_token_ci_low", "f1_ci_high": "f1_token_ci_high"})
-    d = inst.merge(tok[["annotator_id", "f1_token", "f1_token_ci_low", "f1_token_ci_high"]], on="annotator_id")
+    tok = tok.rename(columns={"f1": "f1_token", "f1_ci_low": "f1_token_ci_low", "f1_ci_high": "f1_token_ci_high",
+                              "n_annotated": "n_annotated_token", "n_gold": "n_gold_token"})
+    d = inst.merge(tok[["annotator_id", "f1_token", "f1_token_ci_low", "f1_token_ci_high", "n_annotated_token",
+                        "n_gold_token"]], on="annotator_id")
     err = span_errors(r, ref, by=("annotator_id",))
     keep = [c for c in err.columns if c == "annotator_id" or c.endswith("_rate") or c.endswith("_rate_ci_low")
             or c.endswith("_rate_ci_high")]
