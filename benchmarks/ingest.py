@@ -13,8 +13,10 @@ the ingest log with its digests. The floor runs in the same way on another fresh
     python benchmarks/ingest.py --rows 1000000              # CSV and Parquet, 1M annotations
     python benchmarks/ingest.py --rows 1000000 --profile    # + cProfile of the in-process load (top 25)
 
-Report: one line per format with seconds, rows/s, peak RSS and the ratio to the floor; the load average
-at the start and the end (the machine is shared).
+Report: one line per format with seconds, rows/s, peak RSS and the ratio to the floor (``benchmarks/results.py``
+parses this 8-column line), then the CPU seconds of the load and of the floor (steadier than wall time when other
+work shares the cores); the load average at the start and the end. ``--src DIR`` times the labelqa of another
+checkout (e.g. ``git archive <commit> | tar -x -C DIR``) for a before/after on the same inputs.
 """
 from __future__ import annotations
 
@@ -32,13 +34,20 @@ from pathlib import Path
 TABLES = ("projects", "label_classes", "annotators", "items", "batches", "annotations")
 
 
+_CWD: str | None = None
+_ENV: dict | None = None  # --src: run the labelqa of another checkout (PYTHONPATH), e.g. the code before a change
+_CPU: list[float] = [0.0]  # CPU seconds (user + system) of the last child
+
+
 def _run(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """Run ``cmd``; (wall seconds, peak RSS MiB of the child, combined output)."""
+    """Run ``cmd``; (wall seconds, peak RSS MiB of the child, combined output); its CPU seconds in ``_CPU[0]``."""
+    env = env or _ENV
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=_CWD)
     out = p.stdout.read().decode() if p.stdout else ""
     _pid, status, ru = os.wait4(p.pid, 0)
     dt = time.perf_counter() - t0
+    _CPU[0] = ru.ru_utime + ru.ru_stime
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}):\n{out}")
@@ -93,13 +102,22 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/labelqa_bench_ingest"))
     ap.add_argument("--formats", default="csv,parquet")
     ap.add_argument("--profile", action="store_true", help="also cProfile one in-process load per format")
+    ap.add_argument("--src", type=Path, help="checkout whose labelqa to time (PYTHONPATH), e.g. `git archive` of an "
+                                              "older commit; default: the installed one")
     args = ap.parse_args()
+    global _ENV, _CWD
+    args.work = args.work.resolve()
+    if args.src:
+        _CWD = str(args.src.resolve())  # python -m puts the working directory first on sys.path
+        _ENV = {**os.environ, "PYTHONPATH": str(args.src.resolve())}
+        print(f"labelqa from {args.src}")
     args.work.mkdir(parents=True, exist_ok=True)
     files = build_inputs(args.work, args.rows, args.seed)
     import duckdb
 
     n = duckdb.connect().execute(f"SELECT COUNT(*) FROM read_parquet('{files / 'annotations.parquet'}')").fetchone()[0]
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    # the 8-column table line is parsed by benchmarks/results.py (keep its shape); CPU seconds on their own line
     print(f"{'format':8} {'rows':>10} {'load s':>8} {'rows/s':>12} {'peak RSS MiB':>13} {'floor s':>8} "
           f"{'floor rows/s':>13} {'load/floor':>10}")
     for fmt in args.formats.split(","):
@@ -109,6 +127,7 @@ def main() -> None:
         base = args.work / f"base_{fmt}.duckdb"
         shutil.copy(db, base)
         dt, rss, _ = _run([sys.executable, "-m", "analytics.cli", "load", "--db", f"duckdb:///{db}", str(src)])
+        cpu = _CPU[0]
         con = duckdb.connect(str(db), read_only=True)
         got = con.execute("SELECT COUNT(*) FROM annotations").fetchone()[0]
         con.close()
@@ -118,6 +137,8 @@ def main() -> None:
         fdt = floor(fdb, src, fmt)
         print(f"{fmt:8} {n:>10,} {dt:>8.2f} {n / dt:>12,.0f} {rss:>13,.0f} {fdt:>8.2f} {n / fdt:>13,.0f} "
               f"{dt / fdt:>10.2f}", flush=True)
+        print(f"  {fmt} CPU seconds (user + system): load {cpu:.2f}, floor {_CPU[0]:.2f}, ratio {cpu / _CPU[0]:.2f}",
+              flush=True)
         if args.profile:
             from analytics.io.ingest import load_files
 
