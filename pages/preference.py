@@ -17,6 +17,7 @@ from analytics.kinds.preference.clean_set import clean_set, write_jsonl
 from analytics.kinds.preference.judges import judge_drift, model_vs_humans
 from analytics.kinds.preference.rules import checks as preference_checks
 from ui.charts import forest, plotly_chart, rows_height, weekly
+from ui.preference_views import swap_panel
 from ui.common import ctx, empty_state, fmt_ci, fmt_num, fmt_pct, md, page_header, status_mark, table
 
 TTL = 3600  # backstop; ui.data.refresh_if_changed empties the cache when the data changes
@@ -331,6 +332,8 @@ else:
                   "correction over the judges. Drift: the classification drift test (one-sided two-proportion "
                   "z-test of the last weeks vs the judge's first weeks, CUSUM start week) on agreement with the "
                   "gold verdicts and with the other human judges of the same pairs.")
+
+swap_panel(c, flt, tuple(str(g) for g in counts["group"]))
 
 # ----------------------------------------------------------------------------------------------- clean set
 st.subheader("Clean set for DPO")

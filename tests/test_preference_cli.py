@@ -82,7 +82,7 @@ def test_hand_made_file_json(files, capsys):
     j, p = files
     doc = _json(capsys, ["preference", str(j), "--pairs", str(p), "--json", "--n-boot", "0"])
     assert set(doc) == {"n_pairs", "n_judgments", "tie_rate", "agreement", "position_bias", "length_bias",
-                        "transitivity", "bradley_terry"}
+                        "swap_consistency", "transitivity", "bradley_terry"}
     assert (doc["n_pairs"], doc["n_judgments"]) == (3, 8)
     assert doc["tie_rate"]["value"] == pytest.approx(2 / 8) and doc["tie_rate"]["n"] == 8
     ag = doc["agreement"]

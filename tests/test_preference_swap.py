@@ -157,3 +157,21 @@ def test_llmfao_has_no_judge_seeing_a_pair_in_both_orders():
     overall, judges = swap_consistency(allj, by="annotator_id")
     assert len(allj) == 8931 + 2 * 2139 and int(overall["n"].sum()) == 0 and judges.empty
     assert set(overall["reason"]) == {NO_SWAP}
+
+
+def test_gate_rule_max_flip_rate(swap_db):
+    """``preference_max_flip_rate`` (labelqa.toml): judged per dimension on the flip rate's Wilson lower bound, only
+    where a judge saw pairs in both orders."""
+    from analytics.db import make_engine
+    from analytics.kinds.preference.rules import checks
+
+    eng = make_engine(swap_db, read_only=True)
+    got = {c.scope: c for c in checks(eng, "sw", n_boot=50) if c.rule == "preference_max_flip_rate"}
+    loose = {c.scope: c for c in checks(eng, "sw", n_boot=50, overrides={"preference_max_flip_rate": {
+        "limit": 0.90, "warn": 0.90}}) if c.rule == "preference_max_flip_rate"}
+    eng.dispose()
+    assert set(got) == {"dimension help", "dimension safety"}
+    h = got["dimension help"]
+    assert (h.value, h.n) == (0.5, 8) and (h.ci_low, h.ci_high) == pytest.approx(_wilson(4, 8))
+    assert h.judged and h.status == "red"  # n = 8 < min_n, but the whole interval (0.215-0.785) is over 0.20
+    assert loose["dimension help"].status == "green"  # the whole interval under 0.90

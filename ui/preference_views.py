@@ -10,7 +10,7 @@ import streamlit as st
 
 from analytics.kinds.preference.judge_profile import MEASURES
 from ui import data
-from ui.charts import plotly_chart, rows_height, weekly
+from ui.charts import forest, plotly_chart, rows_height, weekly
 from ui.common import (
     empty_state, filters_empty_state, fmt_ci, fmt_date, fmt_pct, md, small_n, status_mark, table, url_selectbox,
 )
@@ -70,6 +70,7 @@ def annotators(c) -> None:
             "length slope": (f"{r.length_slope:+.2f} (95% CI {r.length_slope_ci_low:+.2f} to "
                              f"{r.length_slope_ci_high:+.2f})"
                              if r.length_slope == r.length_slope else "–"),
+            "flipped when swapped": share(r, "flip"),
             "with others' majority": share(r, "majority"), "with gold": share(r, "gold"), "ties": share(r, "tie"),
             "drift vs gold": drift(r, "gold"), "drift vs peers": drift(r, "peers")})
     st.subheader("Judges")
@@ -115,3 +116,54 @@ def annotators(c) -> None:
                      key="pj_weekly")
         for a in ("gold", "peers"):
             (st.error if getattr(r, f"drift_{a}") else st.caption)(f"Drift vs {a}: {drift(r, a)}.")
+
+
+@st.cache_data(ttl=data.TTL, show_spinner="Swap consistency: judges who saw a pair in both orders...")
+def _swap(_engine, db: str, project_id: str, flt: dict, dims: tuple):
+    from analytics.kinds.preference import db as pdb
+
+    return pdb.swap_consistency_from_db(_engine, project_id, by="dimension", groups=list(dims), **flt)
+
+
+def swap_panel(c, flt: dict, dims: tuple) -> None:
+    """The bias panel's swap consistency (analytics.kinds.preference.swap): per dimension and per judge, the flip
+    rate among (judge, pair, dimension) units judged in both orders, with n and Wilson intervals."""
+    from analytics.kinds.preference.swap import NO_SWAP
+
+    st.markdown("**Swap consistency: the same judge, the same pair, both orders**")
+    overall, judges = _swap(c.engine, c.db, c.filters.project_id, flt, dims)
+    if overall.empty or int(overall["n"].sum()) == 0:
+        empty_state("No pair judged in both orders", f"Swap consistency needs repeats: {NO_SWAP}. Re-show a sample "
+                    "of pairs to the same judges with the sides swapped (shown_first b after a) to measure it.")
+        return
+    sn = small_n(c)
+
+    def rate(r, name, n):
+        n = int(n)
+        if n == 0:
+            return "–"
+        v = r.follow_first if name == "follow_first" else getattr(r, f"{name}_rate")
+        return (f"{fmt_pct(v)} ({fmt_ci(getattr(r, f'{name}_ci_low'), getattr(r, f'{name}_ci_high'), pct=True)}; "
+                f"n={n:,}{', small n' if n < sn else ''})")
+
+    table(pd.DataFrame([{"dimension": r.group, "units seen in both orders": int(r.n),
+                         "flipped (a <-> b)": rate(r, "flip", r.n), "changed to/from tie": int(r.tie_changes),
+                         "flips that chose the first shown both times": rate(r, "follow_first", r.flips),
+                         "p (vs 50%)": "–" if not r.flips else f"{r.follow_first_p:.2g}"}
+                        for r in overall.itertuples(index=False)]), "preference_swap", "pref_swap",
+          caption="Unit: a judge, a pair and a dimension with verdicts shown with a first and with b first (the "
+                  "earliest verdict in each order). Flipped: the verdict reversed between a and b; changes to or "
+                  "from tie are counted apart. 95% Wilson intervals; a flip that follows the position chose the "
+                  "response shown first both times (exact binomial test against 50%).")
+    jd = judges[judges["n"] > 0]
+    if len(jd):
+        fig = jd.assign(label=[f"{a} · {g}" for a, g in zip(jd["annotator_id"], jd["group"])],
+                        small=jd["n"] < sn).sort_values("flip_rate", ascending=False)
+        plotly_chart(forest(fig, "label", "flip_rate", "flip_ci_low", "flip_ci_high", "n",
+                            f"Flip rate when the sides were swapped, per judge and dimension (hollow: n < {sn})",
+                            "share of units whose verdict reversed", small="small", x_range=(0, 1)),
+                     key="pref_swap_forest")
+        said = [f"{md(r.annotator_id)} on {md(r.group)}: {int(r.flips)} of {int(r.n)} flipped, "
+                f"{int(round(r.follow_first * r.flips))} toward the first shown (Holm p={r.follow_first_p_holm:.2g}"
+                f"{', flagged' if r.flagged else ''})" for r in jd.itertuples(index=False) if r.flips]
+        st.caption("Per judge (Holm over the judges of a dimension): " + ("; ".join(said) or "no flips") + ".")

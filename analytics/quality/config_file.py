@@ -42,6 +42,8 @@ RULES: dict[str, tuple[str, str]] = {
     "preference_cycle_rate": ("max", "share of cyclic triads in the majority preference graph of the compared objects"),
     "preference_clean_share": ("min", "share of pairs in the clean set (analytics/kinds/preference/clean_set.py)"),
     "preference_gold_pairs": ("min", "gold (expert-adjudicated) pairs per dimension (count)"),
+    "preference_max_flip_rate": ("max", "share of a judge's pairs seen in both orders whose verdict reversed a <-> b "
+                                        "(analytics/kinds/preference/swap.py)"),
     # region kinds (issue 13; analytics/kinds/region_rules.py): spans, boxes per class / annotator, multilabel
     "region_f1": ("min", "pairwise F1 between annotators per class (spans: identical spans; boxes: IoU-matched)"),
     "region_size_bias": ("max", "|mean log(area annotated / area gold)| of an annotator's matched boxes"),
@@ -49,7 +51,8 @@ RULES: dict[str, tuple[str, str]] = {
     "masi_alpha": ("min", "Krippendorff's alpha with the MASI distance over label sets"),
 }
 _RATE_RULES = {"accuracy", "qa_rate", "annotator_share", "preference_agreement", "preference_tie_rate",
-               "preference_cycle_rate", "preference_clean_share", "region_f1", "region_miss_rate"}  # limits must lie in [0, 1]
+               "preference_cycle_rate", "preference_clean_share", "preference_max_flip_rate", "region_f1",
+               "region_miss_rate"}  # limits must lie in [0, 1]
 _COUNT_RULES = {"taxonomy", "gold_items", "preference_gold_pairs", "max_split_leakage"}  # limits are counts
 _RULE_KEYS = {"enabled", "min", "max", "warn", "severity", "judge", "min_n", "min_count", "description"}
 _SETTING_KEYS = {"small_n", "confidence", "not_judged", "drift_baseline_weeks", "window_weeks", "habit_weeks"}
@@ -88,6 +91,7 @@ DEFAULTS: dict[str, Any] = {
         "preference_cycle_rate": {"max": 0.10, "warn": 0.05, "severity": "warn", "min_n": 1},
         "preference_clean_share": {"min": 0.30, "warn": 0.50, "severity": "warn", "min_n": 1},
         "preference_gold_pairs": {"min": 30, "severity": "warn", "min_n": 0},
+        "preference_max_flip_rate": {"max": 0.20, "warn": 0.10, "severity": "warn", "judge": "ci_low"},
         "region_f1": {"judge": "ci_low", "min": 0.70, "severity": "warn",
                       "critical": {"min": 0.80, "severity": "fail"}},
         "region_size_bias": {"max": 0.10, "warn": 0.05, "severity": "fail", "judge": "ci_low"},

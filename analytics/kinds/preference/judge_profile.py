@@ -12,7 +12,8 @@ shows each judge's biases and drift"). One row per judge (human or model), every
   majority's side (model judges are nobody's peers, as in :mod:`.judges`);
 * ``gold``: agreement with gold where known: share of its verdicts on gold units equal to the gold verdict;
 * ``flip``: swap consistency (:mod:`.swap`): among the (pair, dimension) units the judge saw in both orders, the
-  share whose verdict reversed (a <-> b; changes to or from tie are not flips), ``flip_n`` = such units;
+  share whose verdict reversed (a <-> b; changes to or from tie are not flips), ``flip_n`` = such units (a column
+  of the judges' table, not one of the drill-down's :data:`MEASURES` cards);
 * drift against gold and against peers: :func:`.judges.judge_drift` (the classification drift test).
 
 ``flags`` names what a test found (position bias, length bias, drift vs gold / peers, Holm p < ``alpha``) and
@@ -32,7 +33,7 @@ from analytics.metrics.results import wilson_interval
 __all__ = ["MEASURES", "judge_profiles", "judge_weekly"]
 
 MEASURES = {"tie": "ties", "first": "chose first-shown", "longer": "chose longer", "majority": "with others' majority",
-            "gold": "with gold", "flip": "flipped when swapped"}
+            "gold": "with gold"}
 
 
 def _share(f: pd.DataFrame, name: str, k: np.ndarray, n: np.ndarray, p_value: bool = False) -> None:
@@ -119,7 +120,8 @@ def judge_profiles(judgments: pd.DataFrame, pairs: pd.DataFrame | None = None, g
         fl = [w for w, p in (("position bias", r.first_p_holm), ("length bias", r.longer_p_holm)) if p < alpha]
         fl += [f"drift vs {a}" for a in ("gold", "peers") if bool(getattr(r, f"drift_{a}"))]
         flags.append(fl)
-        small.append([MEASURES[k] for k in MEASURES if 0 < getattr(r, f"{k}_n") < small_n])
+        small.append([MEASURES[k] for k in MEASURES if 0 < getattr(r, f"{k}_n") < small_n]
+                     + (["flipped when swapped"] if 0 < r.flip_n < small_n else []))
     f["flags"], f["small"] = flags, small
     return f
 

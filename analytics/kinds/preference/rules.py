@@ -15,6 +15,9 @@ rule                            limit   warn    judge  number
 ``preference_cycle_rate``       <= 0.10 <= 0.05 value  cyclic / decided triads of the compared objects
 ``preference_clean_share``      >= 0.30 >= 0.50 value  share of the dimension's pairs in the clean set
 ``preference_gold_pairs``       >= 30           value  gold pairs of the dimension (count)
+``preference_max_flip_rate``    <= 0.20 <= 0.10 ci_low share of (judge, pair) units seen in both orders whose
+                                                       verdict reversed a <-> b (:mod:`.swap`); checked only
+                                                       for dimensions with such units
 =============================== ======= ======= ====== ================================================
 
 Biases are judged on the lower bound of the deviation from 0.5 (the Wilson interval of the share mapped through
@@ -36,7 +39,7 @@ from analytics.thresholds import Rule, Thresholds
 __all__ = ["RULES", "checks", "deviation"]
 
 RULES = ("preference_agreement", "preference_position_bias", "preference_length_bias", "preference_tie_rate",
-         "preference_cycle_rate", "preference_clean_share", "preference_gold_pairs")
+         "preference_cycle_rate", "preference_clean_share", "preference_gold_pairs", "preference_max_flip_rate")
 
 
 class _Judge:
@@ -107,6 +110,11 @@ def checks(engine, project_id: str, thresholds: Thresholds | None = None,
         b.add("preference_cycle_rate", f"dimension {g}", row.cycle_rate, n=row.triads, kind="proportion",
               note=f"{int(row.cyclic_triads)} cyclic of {int(row.triads)} decided triads", reason=_why(row.reason))
     dims = [str(g) for g in s["tie_rate"]["group"]] if "group" in s["tie_rate"].columns else []
+    sw = pdb.swap_consistency_from_db(engine, project_id, by="dimension", **filters)[0]
+    for r in sw[sw["n"] > 0].itertuples(index=False):  # only where a judge saw pairs in both orders
+        b.add("preference_max_flip_rate", f"dimension {r.group}", r.flip_rate, r.flip_ci_low, r.flip_ci_high, r.n,
+              note=f"{int(r.flips)} of {int(r.n)} units seen in both orders flipped a <-> b; "
+                   f"{int(r.tie_changes)} changed to or from tie")
     if dims:
         _clean_and_gold(b, engine, project_id, dims, n_boot, seed, filters)
     return b.checks
