@@ -118,6 +118,15 @@ def ls_db(tmp_path_factory):
         p.write_text(json.dumps(export))
         counts = load_files(url, [p], project=project, **({"table": table} if table else {}))
         assert counts.get("items") == len(export)
+    # a boxes project without ground_truth: agreement only; accuracy says why it has nothing to show
+    load_files(url, [write_table(tmp / "projects2.csv", pd.DataFrame({
+        "project_id": ["ls_nogold"], "name": ["No gold"], "client": ["X"], "task_type": ["boxes"]}))])
+    export = _boxes_export(np.random.default_rng(14))
+    for t in export:
+        t["id"] += 5000
+        t["annotations"] = [dict(a, id=a["id"] + 50000) for a in t["annotations"] if not a.get("ground_truth")]
+    (tmp / "ls_nogold.json").write_text(json.dumps(export))
+    assert "gold_boxes" not in load_files(url, [tmp / "ls_nogold.json"], project="ls_nogold")
     return url
 
 
@@ -264,3 +273,14 @@ def test_label_studio_region_annotator_drill_down(ls_db, kind, monkeypatch):
         blocks = [m.value for m in at.markdown if "lqa-span-text" in m.value]
         assert len(blocks) == 3 and all("<mark>" in b and "<u " in b for b in blocks)
     eng.dispose()
+
+
+def test_region_project_without_gold_says_why(ls_db, monkeypatch):
+    at = open_dashboard_page(ls_db, "ls_nogold", "accuracy", monkeypatch)
+    said = " ".join(str(m.value) for m in at.info).replace("\\", "")
+    assert "No accuracy against a reference" in said and "No item of this scope has gold" in said and "gold_boxes" in said
+    assert not at.get("plotly_chart")
+    at = open_dashboard_page(ls_db, "ls_nogold", "annotators", monkeypatch)
+    assert "No figures against a reference" in " ".join(str(m.value) for m in at.info)
+    at = open_dashboard_page(ls_db, "ls_nogold", "agreement", monkeypatch)  # agreement needs no gold
+    assert len(at.get("plotly_chart")) == 2

@@ -17,6 +17,8 @@ from ui.common import empty_state, fmt_ci, fmt_num, md, table, url_selectbox
 
 TTL = 3600  # backstop; ui.data.refresh_if_changed empties the cache when the data changes
 WHAT = {"boxes": "boxes", "spans": "spans", "multilabel": "label sets"}
+GOLD = {"boxes": "gold_boxes file (a COCO file with --table gold_boxes)", "spans": "gold_spans file",
+        "multilabel": "gold_label_sets file"}
 AGREE = {"boxes": "pairwise F1 of IoU >= 0.5 matched boxes", "spans": "pairwise F1 of identical spans",
          "multilabel": "Krippendorff's alpha with the MASI distance"}
 
@@ -160,8 +162,8 @@ def accuracy(c) -> None:
     _ref_caption(fr)
     if acc["per_class"] is None:
         empty_state("No accuracy against a reference", f"{md(acc['why'][:1].upper() + acc['why'][1:])}. Load gold "
-                    "(Label Studio `ground_truth` annotations, or a gold_boxes / gold_spans / gold_label_sets file) "
-                    "or review regions.")
+                    f"(Label Studio `ground_truth` annotations, or a {GOLD[kind]})"
+                    + ("." if kind == "multilabel" else " or review regions (box_reviews / span_reviews)."))
         return
     pc = acc["per_class"].copy()
     if kind == "multilabel":
