@@ -175,3 +175,18 @@ def test_gate_rule_max_flip_rate(swap_db):
     assert (h.value, h.n) == (0.5, 8) and (h.ci_low, h.ci_high) == pytest.approx(_wilson(4, 8))
     assert h.judged and h.status == "red"  # n = 8 < min_n, but the whole interval (0.215-0.785) is over 0.20
     assert loose["dimension help"].status == "green"  # the whole interval under 0.90
+
+
+def test_preference_page_swap_panel_and_judges_table(swap_db, monkeypatch):
+    """The Preference page's bias panel draws the swap table (the DB figures) and the per-judge forest; the
+    Annotators page's judges' table has the judge's flip share."""
+    from dbutil import open_dashboard_page
+
+    at = open_dashboard_page(swap_db, "sw", "preference", monkeypatch)
+    tab = next(d.value for d in at.dataframe if "units seen in both orders" in d.value.columns).set_index("dimension")
+    assert tab.loc["help", "units seen in both orders"] == 8 and tab.loc["safety", "changed to/from tie"] == 0
+    assert tab.loc["help", "flipped (a <-> b)"].startswith("50.0% (95% CI 21.5%")
+    assert any("Flip rate when the sides were swapped" in c.proto.spec for c in at.get("plotly_chart"))
+    at = open_dashboard_page(swap_db, "sw", "annotators", monkeypatch)
+    jt = next(d.value for d in at.dataframe if "flipped when swapped" in d.value.columns).set_index("judge")
+    assert jt.loc["J1", "flipped when swapped"].startswith("50.0% (") and jt.loc["J3", "flipped when swapped"] == "–"
