@@ -80,7 +80,7 @@ batch = url_selectbox("Batch", batches, "batch", default=batches[-1])
 if kinds.kind_of(c.project.get("task_type")) != kinds.DEFAULT_KIND:  # another annotation kind: its own rules judge the batch
     try:
         krep, khtml = data.kind_delivery_report(c.engine, c.db, f.project_id, batch, _thresholds=c.thresholds,
-                                                thresholds_key=str(c.thresholds.path))
+                                                thresholds_key=c.thresholds.key)
     except NoData as exc:
         st.title("Delivery report")
         no_data(exc, "This batch cannot be reported yet")
@@ -89,7 +89,7 @@ if kinds.kind_of(c.project.get("task_type")) != kinds.DEFAULT_KIND:  # another a
     st.stop()
 try:
     rep, html = data.delivery_report(c.engine, c.db, f.project_id, batch, _thresholds=c.thresholds,
-                                     thresholds_key=str(c.thresholds.path))
+                                     thresholds_key=c.thresholds.key)
 except NoData as exc:  # e.g. a batch without annotations
     st.title("Delivery report")
     no_data(exc, "This batch cannot be reported yet")

@@ -24,7 +24,7 @@ from ui.common import (
 )
 
 @st.cache_data(ttl=600, show_spinner="Judging the project's quality rules...")
-def _kind_checks(_engine, db: str, project_id: str, _thresholds) -> pd.DataFrame:
+def _kind_checks(_engine, db: str, project_id: str, _thresholds, th_key: str) -> pd.DataFrame:
     ev = evaluate(_engine, project_id, None, _thresholds)
     return pd.DataFrame([ch.as_dict() for ch in ev.checks])
 
@@ -52,7 +52,7 @@ def _kind_overview(c, f, task: str) -> None:
         empty_state("No quality rules", f"The {md(kind.title.lower())} kind declares no quality rules yet.")
         return
     try:
-        chk = _kind_checks(c.engine, c.db, f.project_id, c.thresholds)
+        chk = _kind_checks(c.engine, c.db, f.project_id, c.thresholds, c.thresholds.key)
     except (NoData, ValueError) as exc:
         empty_state("Nothing judged", md(str(exc)))
         return
@@ -113,7 +113,7 @@ if isinstance(trend_alpha, pd.DataFrame):
     trend_alpha = trend_alpha.assign(week=pd.to_datetime(trend_alpha["week"]))
 vol = data.weekly_volume(c.engine, c.db, hf)
 qa_all = data.qa_rate(c.engine, c.db, wf)  # overall share of the week's items with gold or a review
-th_key = str(c.thresholds.path or "built-in")
+th_key = c.thresholds.key  # the rules' content: an edited labelqa.toml is judged afresh
 
 
 @st.cache_data(ttl=data.TTL, show_spinner="Judging the week against labelqa.toml...")

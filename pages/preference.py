@@ -49,7 +49,7 @@ def _summary(_engine, db: str, project_id: str, filters: dict):
 
 
 @st.cache_data(ttl=TTL, show_spinner="Judging the quality rules...")
-def _checks(_engine, db: str, project_id: str, filters: dict, _thresholds):
+def _checks(_engine, db: str, project_id: str, filters: dict, _thresholds, th_key: str):
     return pd.DataFrame([c.as_dict() for c in preference_checks(_engine, project_id, _thresholds, n_boot=N_BOOT,
                                                                  **filters)])
 
@@ -187,7 +187,7 @@ if len(wk):
 
 # --------------------------------------------------------------------------------------------------- rules
 st.subheader("Quality rules")
-chk = _checks(c.engine, c.db, f.project_id, flt, c.thresholds)
+chk = _checks(c.engine, c.db, f.project_id, flt, c.thresholds, c.thresholds.key)
 if chk.empty:
     empty_state("Nothing judged", "No dimension has judgments in these filters.")
 else:

@@ -95,3 +95,50 @@ def test_dashboard_shows_a_load_on_the_next_run(tmp_path, monkeypatch, changed):
         assert second == first
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+# ------------------------------------------------------------------------------------------ thresholds as cache key
+def _page_text(at: AppTest) -> str:
+    parts = [str(e.value) for kind in ("markdown", "caption", "warning", "error", "info", "success") for e in at.get(kind)]
+    parts += [str(m.value) for m in at.get("metric")]
+    for df in at.get("arrow_data_frame"):
+        parts.append(df.value.to_csv())
+    return "\n".join(parts)
+
+
+def test_edited_thresholds_file_is_judged_afresh(tmp_path, monkeypatch):
+    """The overview caches its evaluation; the key is the rules' content (``Thresholds.key``), not the file's path,
+    so an edit of labelqa.toml shows on the next run (with the path as key the old verdicts stayed)."""
+    from analytics.quality.config import load_thresholds
+    from analytics.resources import DEFAULT_THRESHOLDS
+
+    url = f"duckdb:///{tmp_path / 'th.duckdb'}"
+    build_tiny_db(url)
+    toml = tmp_path / "labelqa.toml"
+    base = DEFAULT_THRESHOLDS.read_text()
+    assert "[rules.annotator_share]\nmax = 0.35\n" in base
+    toml.write_text(base)
+    monkeypatch.setenv("LABELQA_DB_URL", url)
+    monkeypatch.setenv("LABELQA_THRESHOLDS", str(toml))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def run() -> str:
+        at = AppTest.from_file(APP, default_timeout=180)
+        at.query_params["project"] = "p1"
+        at.query_params["week"] = "2026-01-12"
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        return _page_text(at)
+
+    strict = run()
+    k1 = load_thresholds(str(toml)).key
+    toml.write_text(base.replace("[rules.annotator_share]\nmax = 0.35\n", "[rules.annotator_share]\nmax = 0.90\n"))
+    import os
+    os.utime(toml, (1e9, 1e9))  # a new modification time, as any edit gives
+    k2 = load_thresholds(str(toml)).key
+    assert k1 != k2 and load_thresholds(str(toml)).key == k2
+    loose = run()
+    assert "0.35" in strict and "0.35" not in loose, "the overview still judges against the old limit"
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -303,6 +303,15 @@ class Thresholds:
         """The merged document (defaults + file), e.g. to show in the dashboard."""
         return copy.deepcopy(self._doc)
 
+    @property
+    def key(self) -> str:
+        """A digest of the merged document: equal for equal rules, different after any edit of the file (a cache
+        key for results judged against these thresholds; the path alone stays the same when the file changes)."""
+        import hashlib
+        import json
+
+        return hashlib.sha256(json.dumps(self._doc, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
     def __repr__(self) -> str:
         return f"Thresholds(path={str(self.path) if self.path else None!r}, projects={self.projects})"
 
