@@ -44,6 +44,7 @@ KIND = KindSpec(
         "position_bias": _M + "bias:position_bias",
         "length_bias": _M + "bias:length_bias",
         "judge_bias": _M + "bias:judge_bias",
+        "swap_consistency": _M + "swap:swap_consistency",
         "length_slope": _M + "length_control:length_slope",
         "length_controlled": _M + "length_control:length_controlled",
         "judge_profiles": _M + "judge_profile:judge_profiles",
