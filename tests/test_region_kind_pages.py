@@ -182,6 +182,16 @@ def test_label_studio_region_project_agreement_page(ls_db, kind, monkeypatch):
     line = next(t for t in spec["data"] if t.get("name") == every and t.get("mode", "").startswith("lines"))
     want = wk[wk["label"] == ""].sort_values("week")
     assert len(want) == 3 and _arr(line["y"]) == pytest.approx(want["mean"].tolist())
+    if kind == "boxes":  # the weekly table carries the matched boxes' mean IoU with its interval and n
+        from analytics.kinds.boxes.agreement import box_agreement
+
+        tab = next(d.value for d in at.dataframe if "mean IoU of matched boxes" in d.value.columns)
+        first = want.iloc[0]
+        part = fr["regions"][pd.to_datetime(fr["regions"]["week"]) == pd.Timestamp(first["week"])]
+        o = box_agreement(part, n_boot=0)["overall"]
+        row = tab[(tab["week"] == pd.Timestamp(first["week"]).strftime("%Y-%m-%d")) & (tab["label"] == "all labels")]
+        assert row["mean IoU of matched boxes"].iloc[0].startswith(f"{o['mean_iou']:.3f} (95% CI")
+        assert f"n={o['n_matched']:,})" in row["mean IoU of matched boxes"].iloc[0]
     # the pair heatmap: every pair of the three annotators, equal to the kind's own pairwise figures
     heat = _heat(_plot(at, "MASI alpha for every annotator pair" if kind == "multilabel"
                        else "pairwise F1 for every annotator pair"))

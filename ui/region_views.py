@@ -123,6 +123,9 @@ def agreement(c) -> None:
                               name: [_est(v, a, b) for v, a, b in zip(wk["mean"], wk["ci_low"], wk["ci_high"])],
                               "items with 2+ annotators": wk["n_items"].astype("Int64"),
                               "annotator pairs": wk["n_pairs"].astype("Int64")})
+        if "mean_iou" in wk.columns:  # boxes: how tightly the matched boxes overlap
+            shown["mean IoU of matched boxes"] = [_est(*x) for x in zip(wk["mean_iou"], wk["mean_iou_ci_low"],
+                                                                        wk["mean_iou_ci_high"], wk["n_matched"])]
         table(shown, f"{kind}_agreement_per_week", "rk_week_table")
     st.subheader("Annotator pairs")
     pr = ag["pairs"]

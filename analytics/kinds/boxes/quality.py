@@ -19,8 +19,9 @@ __all__ = ["agreement_by", "f1_vs_gold", "worst_items", "item_boxes"]
 
 def agreement_by(boxes: pd.DataFrame, by: str = "week", iou: float = 0.5, n_boot: int = 500,
                  seed: int = 0) -> pd.DataFrame:
-    """Rows ``<by>, label ('' = overall), mean, sd, ci_low, ci_high, n_pairs, n_items, mean_iou``; a group whose
-    images no two annotators share is left out."""
+    """Rows ``<by>, label ('' = overall), mean, sd, ci_low, ci_high, n_pairs, n_items, mean_iou, mean_iou_ci_low,
+    mean_iou_ci_high, n_matched`` (mean IoU of the matched boxes, bootstrap interval); a group whose images no two
+    annotators share is left out."""
     rows = []
     for key, part in boxes.groupby(by, observed=True, sort=True):
         try:
@@ -29,7 +30,8 @@ def agreement_by(boxes: pd.DataFrame, by: str = "week", iou: float = 0.5, n_boot
             continue
         rows.append({by: key, "label": "", **r["overall"]})
         rows += [{by: key, "label": lab, **v} for lab, v in r["per_label"].items()]
-    cols = [by, "label", "mean", "sd", "ci_low", "ci_high", "n_pairs", "n_items", "mean_iou"]
+    cols = [by, "label", "mean", "sd", "ci_low", "ci_high", "n_pairs", "n_items", "mean_iou", "mean_iou_ci_low",
+            "mean_iou_ci_high", "n_matched"]
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
