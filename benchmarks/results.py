@@ -205,8 +205,7 @@ def _filter_variants(url: str) -> dict[str, dict[str, str]]:
 
 
 def worker_apptest(url: str, out: Path, pages: list[str], filters: bool, profile: bool, budget: float) -> int:
-    os.environ["LABELQA_DB_URL"] = url
-    os.environ.pop("LABELQA_THRESHOLDS", None)
+    os.environ["LABELQA_DB_URL"] = url  # LABELQA_THRESHOLDS: the run's snapshot (set by main)
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     rec = QueryRecorder()
@@ -430,8 +429,7 @@ class Server:
 
     def __init__(self, url: str) -> None:
         self.port = _free_port()
-        env = dict(os.environ, LABELQA_DB_URL=url)
-        env.pop("LABELQA_THRESHOLDS", None)
+        env = dict(os.environ, LABELQA_DB_URL=url)  # LABELQA_THRESHOLDS: the run's snapshot (set by main)
         self.log = tempfile.NamedTemporaryFile(prefix="labelqa-bench-server-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true", "--server.port",
@@ -785,11 +783,14 @@ def _status(R: dict, key: str) -> str:
 
 
 def _max(rows: list[dict], key: str) -> tuple[float | None, str]:
-    vals = [(r[key], r["page"]) for r in rows if r.get(key) is not None and r[key] == r[key]]
+    """The slowest page of those that drew without an error (a page that failed is counted, not timed)."""
+    good = [r for r in rows if not r.get("problems") and not r.get("timeout")]
+    vals = [(r[key], r["page"]) for r in good if r.get(key) is not None and r[key] == r[key]]
+    bad = len(rows) - len(good)
     if not vals:
-        return None, ""
+        return None, f"{bad} of {len(rows)} pages failed" if bad else ""
     v, page = max(vals)
-    return v, page
+    return v, page + (f"; {len(vals)} of {len(rows)} pages measured, the others failed or timed out" if bad else "")
 
 
 def _size(n: int) -> str:
@@ -805,7 +806,7 @@ def summary_rows(R: dict) -> list[tuple[str, str, dict[int, str], str]]:
 
     def add(what: str, target_s: str, per_size: dict[int, tuple[float | None, str]], target: float,
             higher: bool = False) -> None:
-        cells = {n: (_f(v, 2) + (f" ({where})" if where else "")) if v is not None else "-"
+        cells = {n: (_f(v, 2) + (f" ({where})" if where else "")) if v is not None else (f"- ({where})" if where else "-")
                  for n, (v, where) in per_size.items()}
         v = per_size.get(judged, (None, ""))[0]
         rows.append((what, target_s, cells, verdict(v, target, higher)))
@@ -825,7 +826,7 @@ def summary_rows(R: dict) -> list[tuple[str, str, dict[int, str], str]]:
         per(lambda n: _max(chro[n].get("pages", []), "warm_s")), TARGETS["browser_warm"])
 
     def filt(n: int, which: str) -> tuple[float | None, str]:
-        rows_ = [{"page": f"{r['page']}", "s": r["s"]} for r in srv[n].get("filters", [])
+        rows_ = [{"page": f"{r['page']}", "s": r["s"], "problems": r["problems"]} for r in srv[n].get("filters", [])
                  if r["variant"].startswith(which)]
         return _max(rows_, "s")
     add("slowest single filter change, server-side (s)", "<= 3 s", per(lambda n: filt(n, "one")),
@@ -902,6 +903,8 @@ def render(R: dict) -> tuple[str, bool]:
              "The machine's 2 cores are shared with other agents running tests and builds during this run, so every "
              "time here is a wall-clock time under that load (each section's own load average is in its heading); "
              "on an idle machine they would be lower, by tens of percent where the load was above 2.")
+    if R.get("thresholds"):
+        L.append(f"- Thresholds: {R['thresholds']} (every process of the run reads this one file).")
     if R.get("failed_sections"):
         L.append(f"- Sections that failed: {', '.join(R['failed_sections'])} (their error is in their section).")
     L.append("")
@@ -1140,8 +1143,7 @@ def gap_md(R: dict, slow: dict, pages: list[dict], mi: dict | None) -> list[str]
     sql_share = sum(r["sql_s"] for r in pages) / max(sum(cold), 1e-9)
     L.append(f"- **What dominates.** At {n:,} the cold pages take {min(cold):.1f}-{max(cold):.1f} s server-side "
              f"(target 2 s); {100 * sql_share:.0f} % of that is SQL through `query_df`. See the per-query tables "
-             "and plans above: the hot operators are the hash join of annotations to items (for `project_id`, "
-             "`split`) and the hash aggregates over VARCHAR keys (item, annotator, label).")
+             "and plans above, and the measured paths below.")
     if mi:
         L.append(f"- **Denormalising `project_id`/`split` onto annotations** (no items join): the agreement core's "
                  f"count falls to {mi['denorm']['s'] / mi['join']['s']:.2f}x here ({mi['join']['s']:.2f} -> "
@@ -1218,7 +1220,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=None, help="where built demos go (default a temp dir)")
     ap.add_argument("--quick", action="store_true", help="tiny size, seconds: every section, short runs")
     ap.add_argument("--skip", nargs="*", default=[],
-                    help="sections to leave out: chromium spark peers ingest cli filters session")
+                    help="sections to leave out: server chromium spark peers ingest cli filters session")
     ap.add_argument("--spark-sizes", type=int, nargs="*", default=None,
                     help="sizes for Spark (default 200000 and the largest size; 200k is built when not given)")
     ap.add_argument("--spark-budget", type=float, default=420.0, help="seconds per Spark size for the overview calls")
@@ -1256,6 +1258,26 @@ def main(argv: list[str] | None = None) -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="labelqa-results-"))
     work.mkdir(parents=True, exist_ok=True)
     dbs: dict[int, Path] = {}
+    # One thresholds file for the whole run, read by every process it starts (pages, CLI, Spark): a snapshot of
+    # ./labelqa.toml taken now, so an edit of the shared file during the run cannot change (or break) the pages
+    # half-way; the packaged defaults when it does not load at the start.
+    from analytics.thresholds import load_thresholds
+
+    snap = work / "labelqa.toml"
+    try:
+        load_thresholds(str(ROOT / "labelqa.toml"))
+        shutil.copyfile(ROOT / "labelqa.toml", snap)
+        R["thresholds"] = "snapshot of ./labelqa.toml at the start"
+    except Exception as exc:  # noqa: BLE001 - reported
+        from analytics.quality.config import DEFAULT_THRESHOLDS
+
+        if Path(DEFAULT_THRESHOLDS).is_file():
+            shutil.copyfile(DEFAULT_THRESHOLDS, snap)
+        R["thresholds"] = f"packaged defaults (./labelqa.toml did not load at the start: {str(exc)[:200]})"
+    if snap.is_file():
+        os.environ["LABELQA_THRESHOLDS"] = str(snap)
+    else:
+        os.environ.pop("LABELQA_THRESHOLDS", None)
     failed: list[str] = []
 
     def section(name: str, size: int | None, fn) -> Any:
@@ -1333,7 +1355,8 @@ def main(argv: list[str] | None = None) -> int:
                     return part
                 raise RuntimeError(tail[-1500:])
             return json.loads(out.read_text())
-        section("server", n, server_side)
+        if "server" not in skip:
+            section("server", n, server_side)
         if "cli" not in skip:
             budgeted("cli", n, lambda url=url: cli_timings(url, work), 30)
     for n in order:
