@@ -27,7 +27,7 @@ from ui.common import (
     ctx, empty_state, fmt_ci, fmt_pct, md, no_data, page_header, small_n, table, url_radio, url_selectbox,
 )
 
-TTL = 3600  # backstop; ui.data.refresh_if_changed empties the cache when the data changes
+TTL = 3600  # backstop; ui.freshness.refresh_if_changed empties the cache when the data changes
 RULES = {"prune_by_noise_rate": "prune by noise rate (default)", "prune_by_class": "prune by class",
          "both": "both rules", "predicted_neq_given": "model's top class differs"}
 RANKS = {"self_confidence": "self-confidence", "normalized_margin": "normalized margin"}

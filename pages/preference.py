@@ -20,7 +20,7 @@ from ui.charts import forest, plotly_chart, rows_height, weekly
 from ui.preference_views import swap_panel
 from ui.common import ctx, empty_state, fmt_ci, fmt_num, fmt_pct, md, page_header, status_mark, table
 
-TTL = 3600  # backstop; ui.data.refresh_if_changed empties the cache when the data changes
+TTL = 3600  # backstop; ui.freshness.refresh_if_changed empties the cache when the data changes
 N_BOOT = 500
 
 

@@ -26,7 +26,7 @@ from ui.charts import forest, plotly_chart, weekly
 from ui.regions import draw_worst_items
 from ui.common import ctx, empty_state, fmt_ci, fmt_num, md, page_header, table
 
-TTL = 3600  # backstop; ui.data.refresh_if_changed empties the cache when the data changes
+TTL = 3600  # backstop; ui.freshness.refresh_if_changed empties the cache when the data changes
 N_BOOT = 500
 KINDS = {"spans": ("span_annotations", spans_db, "spans"), "boxes": ("box_annotations", boxes_db, "boxes"),
          "multilabel": ("multilabel_annotations", multilabel_db, "label sets")}

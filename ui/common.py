@@ -38,6 +38,7 @@ from ui.context import (  # re-exported: pages import the dashboard's helpers fr
     _CTX, _LAST, _QUIET, _RANGE_IS_DEFAULT, _USER_CHANGED, DEFAULT_WEEKS, FILTER_KEYS, PAGES, Ctx, _set_param,
     _sync_widget, _to_date, ctx, week_start,
 )
+from ui.freshness import refresh_if_changed
 from ui.fmt import (
     _CELL, STATUS, fmt_ci, fmt_date, fmt_n, fmt_num, fmt_pct, md, small_n, status_badge, status_icon, status_mark,
 )
@@ -148,7 +149,7 @@ def setup() -> Ctx:
     except ThresholdsError as exc:
         st.error(f"The thresholds file cannot be read: {exc}")
         st.stop()
-    data.refresh_if_changed(engine, url)
+    refresh_if_changed(engine, url)
     projects = data.projects(engine, url)
     if _role_can_write(url):
         st.sidebar.warning("This database role can write. The dashboard only reads, but a read-only session setting "

@@ -1,10 +1,8 @@
 """Cached data loaders: each wraps one ``analytics`` call (SQL sufficient statistics, never the whole
 annotation table) in ``st.cache_data(ttl=TTL)``, a cache shared by every session.
 
-The cache is keyed by the data: :func:`refresh_if_changed` (called by ``ui.common.setup`` on every run) empties it
-when the database's data version changes (:func:`analytics.sources.version.data_version`: a DuckDB file's stamp, or
-LabelQA's ingest log), so a ``labelqa load`` shows on the next page run. A database with neither gets a version
-that turns every :data:`UNVERSIONED_S` seconds, the lifetime results had before.
+The cache is keyed by the data: :func:`ui.freshness.refresh_if_changed` (called by ``ui.common.setup`` on every
+run) empties it when the database's data version changes, so a ``labelqa load`` shows on the next page run.
 
 Every loader takes ``_engine`` (left out of the cache key) and ``db`` (the resolved URL, part of the key so
 that two databases never share a cache entry), then the frozen ``Filters`` and plain arguments. The
@@ -21,41 +19,6 @@ from analytics.filters import Filters
 from analytics.metrics.results import NoData
 
 TTL = 3600  # backstop lifetime of a cached result; a data-version change empties the cache at once
-UNVERSIONED_S = 600  # a database without a data version: results stay at most ten minutes
-VERSION_CHECK_S = 5  # how often a session asks the database for its data version
-
-
-@st.cache_data(ttl=VERSION_CHECK_S, show_spinner=False)
-def _version(_engine: Engine, db: str) -> str | None:
-    from analytics.sources.version import data_version
-
-    try:
-        return data_version(_engine, db)
-    except Exception:  # noqa: BLE001 - no version means the time-based fallback, never a broken page
-        return None
-
-
-@st.cache_resource(show_spinner=False)
-def _seen() -> dict[str, str]:
-    """The last data version seen per database URL, shared by all sessions of this server."""
-    return {}
-
-
-def refresh_if_changed(_engine: Engine, db: str, now: float | None = None) -> bool:
-    """Empty the shared result cache when ``db``'s data version differs from the last one seen; True if it did."""
-    import time
-
-    v = _version(_engine, db)
-    if v is None:
-        v = f"time {int((time.time() if now is None else now) // UNVERSIONED_S)}"
-    seen = _seen()
-    changed = db in seen and seen[db] != v
-    seen[db] = v
-    if changed:
-        st.cache_data.clear()
-    return changed
-
-
 # --------------------------------------------------------------------------------- dashboard-only SQL
 @st.cache_data(ttl=TTL, show_spinner="Reading projects...")
 def projects(_engine: Engine, db: str) -> pd.DataFrame:

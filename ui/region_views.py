@@ -15,7 +15,7 @@ from ui.charts import forest, heatmap, plotly_chart, weekly
 from ui.figfix import split_bands
 from ui.common import empty_state, fmt_ci, fmt_num, md, table, url_selectbox
 
-TTL = 3600  # backstop; ui.data.refresh_if_changed empties the cache when the data changes
+TTL = 3600  # backstop; ui.freshness.refresh_if_changed empties the cache when the data changes
 WHAT = {"boxes": "boxes", "spans": "spans", "multilabel": "label sets"}
 GOLD = {"boxes": "gold_boxes file (a COCO file with --table gold_boxes)", "spans": "gold_spans file",
         "multilabel": "gold_label_sets file"}
