@@ -5,11 +5,14 @@ formulas, template and SQL syntax, control and bidirectional characters, very lo
 name, client, team, annotator ids and label classes, through ``labelqa load`` (the validated ingest, not
 direct inserts). Then every dashboard page, the weekly and the delivery HTML reports and the gate's JSON and
 JUnit output are read back: nothing from data may render as markup, run, or be evaluated, and the values are
-still there (escaped, not dropped).
+still there (escaped, not dropped). Every download a page offers on its default view is captured as the
+bytes the browser would receive: no CSV cell a spreadsheet would evaluate, no raw markup in HTML.
 """
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import subprocess
 import sys
@@ -19,10 +22,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from analytics.db import make_engine, table_counts
 from analytics.ingest import load_files
+from analytics.render.csv import FORMULA_PREFIXES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 T0 = pd.Timestamp("2026-09-07 09:00")  # Monday of 2026-W37
@@ -99,6 +104,17 @@ def test_pages_render_hostile_values_literally(hostile_url, monkeypatch):
 
     monkeypatch.setenv("LABELQA_DB_URL", hostile_url)
     monkeypatch.delenv("LABELQA_THRESHOLDS", raising=False)
+    downloads: list[tuple[str, str, bytes]] = []
+    original = DeltaGenerator.download_button
+
+    def capture(self, label, data, file_name=None, *args, **kwargs):
+        raw = data() if callable(data) else data
+        downloads.append((current[0], str(file_name), raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)))
+        return original(self, label, data, file_name, *args, **kwargs)
+
+    current = ["overview"]
+    monkeypatch.setattr(DeltaGenerator, "download_button", capture)
+    monkeypatch.setattr(st, "download_button", lambda *a, **k: capture(st._main, *a, **k))
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=180)
@@ -106,6 +122,7 @@ def test_pages_render_hostile_values_literally(hostile_url, monkeypatch):
     at.run()
     problems = []
     for key, (path, title, _icon, _url) in PAGES.items():
+        current[0] = key
         if key != "overview":
             at.switch_page(path).run()
         if at.exception:
@@ -123,6 +140,34 @@ def test_pages_render_hostile_values_literally(hostile_url, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
     assert not problems, "\n".join(problems)
+    assert _download_problems(downloads) == []
+    csvs = [d for d in downloads if d[1].endswith(".csv")]
+    assert len(csvs) >= 5, [d[:2] for d in downloads]  # the tables' "Download CSV" buttons were captured
+    assert any(b"'=HYPERLINK" in raw for _p, _f, raw in csvs)  # the hostile label is there, neutralised
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _download_problems(downloads: list[tuple[str, str, bytes]]) -> list[str]:
+    """CSV cells a spreadsheet would evaluate, and raw markup in HTML downloads, as 'page file: what'."""
+    problems = []
+    for page, name, raw in downloads:
+        text = raw.decode("utf-8")
+        if name.endswith(".csv"):
+            for row in csv.reader(io.StringIO(text, newline="")):
+                bad = [c for c in row if c.startswith(FORMULA_PREFIXES) and not _is_number(c)]
+                problems += [f"{page} {name}: formula cell {c[:30]!r}" for c in bad]
+        elif name.endswith(".html"):
+            body = text.split("<body", 1)[-1]
+            problems += [f"{page} {name}: raw {h!r}" for h in ("<script>alert(1)</script>", "<b>bus</b>",
+                                                               "<img src=x onerror", "<i>ann</i>") if h in body]
+    return problems
 
 
 def _labelqa(*args: str, cwd: Path) -> subprocess.CompletedProcess:
